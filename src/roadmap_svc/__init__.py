@@ -1,0 +1,1 @@
+"""roadmap-svc: an event-sourced REST backend for initiative roadmaps."""

@@ -1,0 +1,94 @@
+"""The Litestar app factory: routes, auth, problem details, OpenAPI, and start-up/shut-down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.problem_details import ProblemDetailsPlugin
+
+from roadmap_svc.api.auth import authentication_middleware
+from roadmap_svc.api.decisions import DecisionController
+from roadmap_svc.api.dependencies import DEPENDENCIES
+from roadmap_svc.api.health import HealthController
+from roadmap_svc.api.history import HistoryController
+from roadmap_svc.api.initiatives import InitiativeController
+from roadmap_svc.api.problems import internal_error, problem_details_config
+from roadmap_svc.api.stakeholders import StakeholderController
+from roadmap_svc.api.state import AppState
+from roadmap_svc.application import RoadmapApplication
+from roadmap_svc.config import Settings
+from roadmap_svc.projections.runner import start_runners, stop_runners
+from roadmap_svc.storage.database import DatabaseTarget
+from roadmap_svc.storage.eventstore import eventsourcing_env
+from roadmap_svc.storage.pool import create_pool
+
+logger = logging.getLogger(__name__)
+API_VERSION = "1.0.0"
+
+
+def create_app(
+    settings: Settings, target: DatabaseTarget, *, run_projections: bool = True
+) -> Litestar:
+    """Build the app; the Application, pool and runners are made at start-up (after any fork)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Commands run in Litestar's thread pool; size the library's pool above it.
+        env = eventsourcing_env(target, pool_size=settings.db_pool_size)
+        application = await asyncio.to_thread(RoadmapApplication, env)
+        pool = await create_pool(target, settings.db_pool_size)
+        state = AppState(settings=settings, application=application, pool=pool)
+        if run_projections:
+            state.runners = start_runners(eventsourcing_env(target, pool_size=2))
+        app.state[AppState.KEY] = state
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(stop_runners, state.runners)
+            await pool.close()
+            application.close()
+
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            InitiativeController,
+            StakeholderController,
+            DecisionController,
+            HistoryController,
+        ],
+        dependencies=DEPENDENCIES,
+        middleware=[authentication_middleware()],
+        plugins=[ProblemDetailsPlugin(problem_details_config())],
+        exception_handlers={500: internal_error},
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=openapi_config(),
+        debug=False,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="roadmap-svc",
+        version=API_VERSION,
+        description=(
+            "Event-sourced initiative roadmaps: every proposal, decision and stakeholder stance "
+            "is an event. Errors are RFC 9457 problem details."
+        ),
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(), YamlRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
+            }
+        ),
+        security=[{"bearer": []}],
+        use_handler_docstrings=False,
+    )

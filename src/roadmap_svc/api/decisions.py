@@ -1,0 +1,88 @@
+"""/v1/initiatives/{id}/decisions: take a decision (a tagged union on `kind`) and read the log."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+
+from roadmap_svc.api import representations, schemas
+from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.etags import etag
+from roadmap_svc.api.initiatives import POSITION_HEADER
+from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.application import DecisionInput, RoadmapApplication
+from roadmap_svc.domain.errors import NotFoundError
+from roadmap_svc.domain.initiative import Initiative
+from roadmap_svc.domain.lifecycle import DecisionKind
+from roadmap_svc.projections.event_views import decision_record
+from roadmap_svc.storage.event_log import aggregate_events
+from roadmap_svc.storage.pool import Pool
+
+
+class DecisionController(Controller):
+    path = "/v1/initiatives/{initiative_id:uuid}/decisions"
+    tags = ("decisions",)
+
+    @post(
+        "/",
+        operation_id="TakeDecision",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Record a decision: approve, start, reject, defer, pause, resume, cancel, complete",
+    )
+    def take(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: UUID,
+        data: schemas.DecisionTake,
+        roadmap: RoadmapApplication,
+    ) -> Response[schemas.Decision]:
+        meta = event_meta(request, data.rationale)
+        decision = DecisionInput(
+            kind=DecisionKind(str(data.__struct_config__.tag)),
+            rationale=data.rationale,
+            decided_by=data.decided_by or meta.actor,
+            alternatives_considered=tuple(data.alternatives_considered),
+            quarter=getattr(data, "quarter", None),
+            revisit_on=getattr(data, "revisit_on", None),
+        )
+        outcome = roadmap.decide(initiative_id, decision, meta, if_match(request))
+        record = decision_record(outcome.decision, outcome.result.position)
+        return Response(
+            representations.decision(record),
+            status_code=201,
+            headers={
+                "ETag": etag(outcome.result.version),
+                POSITION_HEADER: str(outcome.result.position),
+                "Location": f"/v1/initiatives/{initiative_id}/decisions/{record.version}",
+            },
+        )
+
+    @get("/", operation_id="ListDecisions", guards=[can_read], summary="The decision log")
+    async def list(self, initiative_id: UUID, pool: Pool) -> schemas.DecisionList:
+        return schemas.DecisionList(items=await _decisions(pool, initiative_id))
+
+    @get(
+        "/{version:int}",
+        operation_id="GetDecision",
+        guards=[can_read],
+        summary="One decision, by the initiative version it produced",
+    )
+    async def read(self, initiative_id: UUID, version: int, pool: Pool) -> schemas.Decision:
+        for item in await _decisions(pool, initiative_id):
+            if item.version == version:
+                return item
+        raise NotFoundError("decision", f"{initiative_id}@{version}")
+
+
+async def _decisions(pool: Pool, initiative_id: UUID) -> list[schemas.Decision]:
+    events = await aggregate_events(pool, initiative_id)
+    if not events:
+        raise NotFoundError("initiative", initiative_id)
+    return [
+        representations.decision(decision_record(e.event, e.position))
+        for e in events
+        if isinstance(e.event, Initiative.DecisionTaken)
+    ]

@@ -1,0 +1,39 @@
+"""Litestar dependency providers: handlers ask for what they use by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import Provide
+
+from roadmap_svc.api.state import AppState
+from roadmap_svc.application import RoadmapApplication
+from roadmap_svc.config import Settings
+from roadmap_svc.storage.pool import Pool
+
+
+def _roadmap(request: Request[Any, Any, Any]) -> RoadmapApplication:
+    return AppState.of(request.app).application
+
+
+def _pool(request: Request[Any, Any, Any]) -> Pool:
+    return AppState.of(request.app).pool
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    return AppState.of(request.app).settings
+
+
+DEPENDENCIES = {
+    "roadmap": Provide(_roadmap, sync_to_thread=False),
+    "pool": Provide(_pool, sync_to_thread=False),
+    "settings": Provide(_settings, sync_to_thread=False),
+}
+
+
+def _app_state(request: Request[Any, Any, Any]) -> AppState:
+    return AppState.of(request.app)
+
+
+DEPENDENCIES["app_state"] = Provide(_app_state, sync_to_thread=False)

@@ -1,0 +1,73 @@
+"""/healthz (the process answers) and /readyz (database reachable, projections running)."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, Response, get
+
+from roadmap_svc.api import schemas
+from roadmap_svc.api.state import AppState
+from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.projections.positions import event_store_position, projection_position
+from roadmap_svc.projections.registry import tracking_table
+from roadmap_svc.storage.event_log import EVENTS_TABLE
+
+
+class HealthController(Controller):
+    tags = ("health",)
+
+    @get("/healthz", operation_id="GetHealth", summary="Liveness")
+    async def health(self) -> schemas.Health:
+        return schemas.Health(status="ok")
+
+    @get("/readyz", operation_id="GetReadiness", summary="Readiness, with projection lag")
+    async def ready(self, app_state: AppState) -> Response[schemas.Readiness]:
+        try:
+            head = await event_store_position(app_state.pool, EVENTS_TABLE)
+            projections = [
+                await _status(
+                    app_state,
+                    runner.projection_class,
+                    runner.restarts,
+                    runner.last_error,
+                    running=runner.is_running,
+                    head=head,
+                )
+                for runner in app_state.runners
+            ]
+        except (OSError, asyncpg.PostgresError) as exc:
+            body = schemas.Readiness(
+                status=f"database unavailable: {type(exc).__name__}",
+                event_store_position=0,
+                projections=[],
+            )
+            return Response(body, status_code=503)
+        ready = all(p.running for p in projections)
+        body = schemas.Readiness(
+            status="ready" if ready else "projections not running",
+            event_store_position=head,
+            projections=projections,
+        )
+        return Response(body, status_code=200 if ready else 503)
+
+
+async def _status(
+    app_state: AppState,
+    projection_class: type,
+    restarts: int,
+    last_error: str | None,
+    *,
+    running: bool,
+    head: int,
+) -> schemas.ProjectionStatus:
+    position = await projection_position(
+        app_state.pool, tracking_table(projection_class), APPLICATION_NAME
+    )
+    return schemas.ProjectionStatus(
+        name=projection_class.name,  # type: ignore[attr-defined]
+        running=running,
+        position=position,
+        lag=max(head - position, 0),
+        restarts=restarts,
+        last_error=last_error,
+    )

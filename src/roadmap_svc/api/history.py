@@ -1,0 +1,35 @@
+"""/v1/initiatives/{id}/history: every event, in order, with actor, reason and position."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, get
+
+from roadmap_svc.api import representations, schemas
+from roadmap_svc.api.auth import can_read
+from roadmap_svc.domain.errors import NotFoundError
+from roadmap_svc.projections.event_views import history_entry
+from roadmap_svc.storage.event_log import aggregate_events
+from roadmap_svc.storage.pool import Pool
+
+
+class HistoryController(Controller):
+    path = "/v1/initiatives/{initiative_id:uuid}/history"
+    tags = ("history",)
+
+    @get(
+        "/",
+        operation_id="GetInitiativeHistory",
+        guards=[can_read],
+        summary="Every event of an initiative, oldest first",
+    )
+    async def history(self, initiative_id: UUID, pool: Pool) -> schemas.History:
+        events = await aggregate_events(pool, initiative_id)
+        if not events:
+            raise NotFoundError("initiative", initiative_id)
+        return schemas.History(
+            items=[
+                representations.history_entry(history_entry(e.event, e.position)) for e in events
+            ]
+        )

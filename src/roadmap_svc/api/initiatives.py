@@ -1,0 +1,154 @@
+"""/v1/initiatives: propose, list, read (now or at a version) and revise."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import Parameter
+
+from roadmap_svc.api import representations, schemas
+from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.cursors import decode_cursor, encode_cursor
+from roadmap_svc.api.etags import etag
+from roadmap_svc.api.reads import ensure_position
+from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.application import CommandResult, RoadmapApplication
+from roadmap_svc.config import Settings
+from roadmap_svc.domain.lifecycle import Status
+from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
+from roadmap_svc.projections.projection import InitiativeSummaryProjection
+from roadmap_svc.projections.registry import tracking_table
+from roadmap_svc.storage.pool import Pool
+
+POSITION_HEADER = "Roadmap-Position"
+SUMMARY_TRACKING = tracking_table(InitiativeSummaryProjection)
+
+MinPosition = Annotated[
+    int | None,
+    Parameter(
+        ge=0,
+        description="Wait (briefly) until the view includes this event position, e.g. the "
+        "`position` a write returned: read-your-writes.",
+    ),
+]
+
+
+def written(
+    roadmap: RoadmapApplication, result: CommandResult, status_code: int = 200
+) -> Response[schemas.Initiative]:
+    """The initiative as this write left it, with its ETag and the write's position."""
+    aggregate = roadmap.get_initiative(result.id, version=result.version)
+    headers = {"ETag": etag(result.version), POSITION_HEADER: str(result.position)}
+    if status_code == 201:  # noqa: PLR2004
+        headers["Location"] = f"/v1/initiatives/{result.id}"
+    return Response(
+        representations.initiative(aggregate, position=result.position),
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+class InitiativeController(Controller):
+    path = "/v1/initiatives"
+    tags = ("initiatives",)
+
+    @post(
+        "/",
+        operation_id="ProposeInitiative",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Propose an initiative",
+    )
+    def propose(
+        self,
+        request: Request[Any, Any, Any],
+        data: schemas.InitiativePropose,
+        roadmap: RoadmapApplication,
+    ) -> Response[schemas.Initiative]:
+        result = roadmap.propose_initiative(
+            title=data.title,
+            problem_statement=data.problem_statement,
+            business_case=data.business_case,
+            owner=data.owner,
+            sponsor=data.sponsor,
+            tags=data.tags,
+            meta=event_meta(request),
+        )
+        return written(roadmap, result, status_code=201)
+
+    @get("/", operation_id="ListInitiatives", guards=[can_read], summary="List initiatives")
+    async def list(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        pool: Pool,
+        settings: Settings,
+        status: Status | None = None,
+        quarter: Annotated[str | None, Parameter(max_length=7, description="e.g. 2026-Q3")] = None,
+        owner: Annotated[str | None, Parameter(max_length=200)] = None,
+        tag: Annotated[str | None, Parameter(max_length=40)] = None,
+        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        min_position: MinPosition = None,
+    ) -> schemas.InitiativePage:
+        await ensure_position(pool, SUMMARY_TRACKING, min_position, settings.read_wait_seconds)
+        where = InitiativeFilter(
+            status=None if status is None else status.value,
+            quarter=None if quarter is None else str(Quarter.parse(quarter)),
+            owner=owner,
+            tag=None if tag is None else tag.strip().lower(),
+        )
+        rows = await list_initiatives(pool, where, decode_cursor(cursor), limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_link = None
+        if more:
+            query = {
+                k: v for k, v in request.query_params.items() if k not in {"cursor", "min_position"}
+            }
+            query["cursor"] = encode_cursor(rows[-1].proposed_position)
+            next_link = f"{request.url.path}?{urlencode(query)}"
+        return schemas.InitiativePage(
+            items=[representations.summary(row) for row in rows], next=next_link
+        )
+
+    @get(
+        "/{initiative_id:uuid}",
+        operation_id="GetInitiative",
+        guards=[can_read],
+        sync_to_thread=True,
+        summary="Read an initiative, now or at a past version",
+    )
+    def read(
+        self,
+        initiative_id: UUID,
+        roadmap: RoadmapApplication,
+        version: Annotated[int | None, Parameter(ge=1, description="A past version")] = None,
+    ) -> Response[schemas.Initiative]:
+        aggregate = roadmap.get_initiative(initiative_id, version=version)
+        return Response(
+            representations.initiative(aggregate), headers={"ETag": etag(aggregate.version)}
+        )
+
+    @patch(
+        "/{initiative_id:uuid}",
+        operation_id="ReviseInitiative",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Revise an initiative's details",
+    )
+    def revise(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: UUID,
+        data: schemas.InitiativeRevise,
+        roadmap: RoadmapApplication,
+    ) -> Response[schemas.Initiative]:
+        result = roadmap.revise_initiative(
+            initiative_id, data.changes(), event_meta(request, data.reason), if_match(request)
+        )
+        return written(roadmap, result)

@@ -1,0 +1,129 @@
+"""Every error the API answers, as RFC 9457 problem details with a stable `type`. One place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
+
+from roadmap_svc.domain import errors
+
+logger = logging.getLogger(__name__)
+TYPE_PREFIX = "urn:roadmap-svc:problem:"
+
+_HTTP_KINDS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed for this token's role"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    412: ("version-mismatch", "Precondition failed"),
+    413: ("body-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    428: ("precondition-required", "If-Match required"),
+    429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+# domain error -> (status, type slug, title)
+_DOMAIN_KINDS: dict[type[errors.DomainError], tuple[int, str, str]] = {
+    errors.InvalidValueError: (422, "invalid-value", "Invalid value"),
+    errors.InvalidTransitionError: (409, "invalid-transition", "Decision not allowed now"),
+    errors.InitiativeClosedError: (409, "initiative-closed", "Initiative is closed"),
+    errors.StakeholderExistsError: (409, "stakeholder-exists", "Stakeholder already consulted"),
+    errors.UnknownStakeholderError: (404, "stakeholder-not-found", "Unknown stakeholder"),
+    errors.NothingToChangeError: (422, "nothing-to-change", "Nothing to change"),
+    errors.NotFoundError: (404, "not-found", "Not found"),
+    errors.VersionMismatchError: (412, "version-mismatch", "Stale version"),
+    errors.ConcurrentWriteError: (409, "concurrent-write", "Concurrent change"),
+}
+
+
+def problem(  # positional-only, so `extra` members can never collide with them
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    /,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=status,
+        type_=TYPE_PREFIX + kind,
+        title=title,
+        detail=detail,
+        headers=headers,
+        extra=extra or None,
+    )
+
+
+def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
+    status, kind, title = next(
+        (v for cls, v in _DOMAIN_KINDS.items() if isinstance(exc, cls)),
+        (422, "domain-rule", "Refused by a domain rule"),
+    )
+    extra: dict[str, Any] = {}
+    if isinstance(exc, errors.InvalidValueError):
+        extra["errors"] = [{"field": exc.field, "message": exc.message}]
+    elif isinstance(exc, errors.InvalidTransitionError):
+        extra = {
+            "current_status": exc.status,
+            "decision": exc.decision,
+            "allowed_decisions": exc.allowed,
+        }
+    elif isinstance(exc, errors.VersionMismatchError):
+        extra = {"expected_version": exc.expected, "current_version": exc.actual}
+    return problem(status, kind, title, str(exc), **extra)
+
+
+def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
+    extra: dict[str, Any] = {}
+    detail = exc.detail
+    if isinstance(exc, ValidationException):
+        kind, title = "validation-error", "Invalid request"
+        extra["errors"] = _validation_errors(exc.extra)
+        if extra["errors"]:
+            first = extra["errors"][0]
+            detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return problem(exc.status_code, kind, title, detail, headers=exc.headers, **extra)
+
+
+def _validation_errors(extra: object) -> list[dict[str, Any]]:
+    # Litestar reports [{"message": "... - at `$.title`", "key": "title", "source": "body"}].
+    found: list[dict[str, Any]] = []
+    for item in extra if isinstance(extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        field = item.get("key")
+        if "- at `$." in message:
+            message, _, path = message.partition(" - at `$.")
+            field = field or path.rstrip("`")
+        elif message.startswith("Object missing required field `"):
+            field = field or message.split("`")[1]
+        found.append({"field": field, "message": message, "source": item.get("source")})
+    return found
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = "the server failed to handle this request; retrying with the same input is safe"
+    return problem(500, "internal-error", "Internal error", detail).to_response(request)
+
+
+def problem_details_config() -> ProblemDetailsConfig:
+    return ProblemDetailsConfig(
+        enable_for_all_http_exceptions=True,
+        exception_to_problem_detail_map={
+            HTTPException: from_http_exception,
+            errors.DomainError: from_domain_error,
+        },
+    )

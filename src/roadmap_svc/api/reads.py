@@ -1,0 +1,26 @@
+"""Read-your-writes for view reads: wait (bounded) until the view has a client's position."""
+
+from __future__ import annotations
+
+from roadmap_svc.api.problems import problem
+from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.projections.positions import wait_for_position
+from roadmap_svc.storage.pool import Pool
+
+
+async def ensure_position(
+    pool: Pool, tracking_table: str, min_position: int | None, wait_seconds: float
+) -> None:
+    if min_position is None or min_position <= 0:
+        return
+    if not await wait_for_position(
+        pool, tracking_table, APPLICATION_NAME, min_position, wait_seconds
+    ):
+        raise problem(
+            503,
+            "projection-lagging",
+            "View not caught up yet",
+            f"the view has not reached position {min_position} within {wait_seconds:g}s; retry",
+            headers={"Retry-After": "1"},
+            min_position=min_position,
+        )

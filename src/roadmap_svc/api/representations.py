@@ -1,0 +1,81 @@
+"""Shaping domain objects and read models into response schemas."""
+
+from __future__ import annotations
+
+from roadmap_svc.api import schemas
+from roadmap_svc.domain.initiative import Initiative
+from roadmap_svc.domain.lifecycle import DecisionKind, Status, allowed_decisions
+from roadmap_svc.projections import event_views
+from roadmap_svc.projections.initiative_summary import InitiativeSummary
+
+
+def initiative(aggregate: Initiative, position: int | None = None) -> schemas.Initiative:
+    return schemas.Initiative(
+        id=aggregate.id,
+        title=aggregate.title,
+        problem_statement=aggregate.problem_statement,
+        business_case=aggregate.business_case,
+        owner=aggregate.owner,
+        sponsor=aggregate.sponsor,
+        proposer=aggregate.proposer,
+        tags=list(aggregate.tags),
+        status=aggregate.status,
+        quarter=aggregate.quarter,
+        revisit_on=aggregate.revisit_on,
+        last_decision=aggregate.last_decision,
+        allowed_decisions=list(allowed_decisions(aggregate.status)),
+        stakeholders=[
+            schemas.Stakeholder(name=s.name, role=s.role, stance=s.stance, note=s.note)
+            for s in aggregate.stakeholders.values()
+        ],
+        stakeholders_without_stance=list(aggregate.stakeholders_without_stance),
+        version=aggregate.version,
+        proposed_at=aggregate.created_on,
+        updated_at=aggregate.modified_on,
+        position=position,
+    )
+
+
+def summary(row: InitiativeSummary) -> schemas.InitiativeSummary:
+    return schemas.InitiativeSummary(
+        id=row.id,
+        title=row.title,
+        status=Status(row.status),
+        owner=row.owner,
+        sponsor=row.sponsor,
+        quarter=row.quarter,
+        tags=list(row.tags),
+        last_decision=None if row.last_decision is None else DecisionKind(row.last_decision),
+        stakeholders_without_stance=list(row.stakeholders_without_stance),
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+def decision(record: event_views.DecisionRecord) -> schemas.Decision:
+    return schemas.Decision(
+        kind=DecisionKind(record.kind),
+        status_after=Status(record.status_after),
+        rationale=record.rationale,
+        decided_by=record.decided_by,
+        alternatives_considered=list(record.alternatives_considered),
+        quarter=record.quarter,
+        revisit_on=record.revisit_on,
+        stakeholders_without_stance=list(record.stakeholders_without_stance),
+        recorded_by=record.recorded_by,
+        recorded_at=record.recorded_at,
+        version=record.version,
+        position=record.position,
+    )
+
+
+def history_entry(entry: event_views.HistoryEntry) -> schemas.HistoryEntry:
+    return schemas.HistoryEntry(
+        type=entry.type,
+        time=entry.time,
+        actor=entry.actor,
+        reason=entry.reason,
+        data=entry.data,
+        version=entry.version,
+        position=entry.position,
+    )

@@ -1,0 +1,216 @@
+"""Request (`<Noun><Verb>`) and response (`<Noun>`) schemas of the initiative API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+from roadmap_svc.domain.lifecycle import DecisionKind, Status
+from roadmap_svc.domain.stakeholders import Stance
+
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=20)]
+QuarterText = Annotated[
+    str, msgspec.Meta(pattern=r"^\d{4}-[Qq][1-4]$", examples=["2026-Q3"], max_length=7)
+]
+Alternatives = Annotated[list[LongText], msgspec.Meta(max_length=20)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
+
+
+class _Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Unknown fields are refused: a typo must not pass silently, nor a forged `actor`."""
+
+
+class InitiativePropose(_Input, kw_only=True):
+    title: ShortText
+    problem_statement: LongText
+    business_case: LongText
+    owner: ShortText
+    sponsor: ShortText | None = None
+    tags: Tags = msgspec.field(default_factory=list)
+
+
+class InitiativeRevise(_Input, kw_only=True):
+    """Fields left out (or null) stay as they are; at least one must change."""
+
+    title: ShortText | None = None
+    problem_statement: LongText | None = None
+    business_case: LongText | None = None
+    owner: ShortText | None = None
+    sponsor: ShortText | None = None
+    tags: Tags | None = None
+    reason: Reason | None = None
+
+    def changes(self) -> dict[str, Any]:
+        fields = ("title", "problem_statement", "business_case", "owner", "sponsor", "tags")
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not None}
+
+
+class StakeholderAdd(_Input, kw_only=True):
+    name: ShortText
+    role: ShortText | None = None
+    reason: Reason | None = None
+
+
+class StanceRecord(_Input, kw_only=True):
+    stance: Stance
+    note: LongText | None = None
+
+
+class _Decision(_Input, tag_field="kind", kw_only=True):
+    rationale: LongText
+    # Who took the decision (e.g. the steering group); defaults to the caller's token name.
+    decided_by: ShortText | None = None
+    alternatives_considered: Alternatives = msgspec.field(default_factory=list)
+
+
+class ApproveDecision(_Decision, tag="approve", kw_only=True):
+    quarter: QuarterText
+
+
+class StartDecision(_Decision, tag="start", kw_only=True):
+    pass
+
+
+class RejectDecision(_Decision, tag="reject", kw_only=True):
+    pass
+
+
+class DeferDecision(_Decision, tag="defer", kw_only=True):
+    quarter: QuarterText
+    revisit_on: date | None = None
+
+
+class PauseDecision(_Decision, tag="pause", kw_only=True):
+    pass
+
+
+class ResumeDecision(_Decision, tag="resume", kw_only=True):
+    pass
+
+
+class CancelDecision(_Decision, tag="cancel", kw_only=True):
+    pass
+
+
+class CompleteDecision(_Decision, tag="complete", kw_only=True):
+    pass
+
+
+DecisionTake = (
+    ApproveDecision
+    | StartDecision
+    | RejectDecision
+    | DeferDecision
+    | PauseDecision
+    | ResumeDecision
+    | CancelDecision
+    | CompleteDecision
+)
+
+
+class Stakeholder(msgspec.Struct, kw_only=True):
+    name: str
+    role: str | None
+    stance: Stance | None
+    note: str | None
+
+
+class Initiative(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    problem_statement: str
+    business_case: str
+    owner: str
+    sponsor: str | None
+    proposer: str
+    tags: list[str]
+    status: Status
+    quarter: str | None
+    revisit_on: date | None
+    last_decision: DecisionKind | None
+    allowed_decisions: list[DecisionKind]
+    stakeholders: list[Stakeholder]
+    stakeholders_without_stance: list[str]
+    version: int
+    proposed_at: datetime
+    updated_at: datetime
+    # Global position of the last event this request recorded (read-your-writes); null on reads.
+    position: int | None = None
+
+
+class InitiativeSummary(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    status: Status
+    owner: str
+    sponsor: str | None
+    quarter: str | None
+    tags: list[str]
+    last_decision: DecisionKind | None
+    stakeholders_without_stance: list[str]
+    version: int
+    updated_at: datetime
+
+
+class InitiativePage(msgspec.Struct, kw_only=True):
+    items: list[InitiativeSummary]
+    next: str | None
+
+
+class Decision(msgspec.Struct, kw_only=True):
+    kind: DecisionKind
+    status_after: Status
+    rationale: str
+    decided_by: str
+    alternatives_considered: list[str]
+    quarter: str | None
+    revisit_on: date | None
+    # Stakeholders who had recorded no stance when the initiative was approved.
+    stakeholders_without_stance: list[str]
+    recorded_by: str
+    recorded_at: datetime
+    version: int
+    position: int
+
+
+class DecisionList(msgspec.Struct, kw_only=True):
+    items: list[Decision]
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    type: str
+    time: datetime
+    actor: str
+    reason: str | None
+    data: dict[str, Any]
+    version: int
+    position: int
+
+
+class History(msgspec.Struct, kw_only=True):
+    items: list[HistoryEntry]
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: str
+
+
+class ProjectionStatus(msgspec.Struct, kw_only=True):
+    name: str
+    running: bool
+    position: int
+    lag: int
+    restarts: int
+    last_error: str | None
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    status: str
+    event_store_position: int
+    projections: list[ProjectionStatus]

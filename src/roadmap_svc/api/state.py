@@ -1,0 +1,27 @@
+"""What the running app holds: settings, the Application, the asyncpg pool and the runners."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from litestar import Litestar
+
+from roadmap_svc.application import RoadmapApplication
+from roadmap_svc.config import Settings
+from roadmap_svc.projections.runner import SupervisedRunner
+from roadmap_svc.storage.pool import Pool
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    application: RoadmapApplication
+    pool: Pool
+    runners: list[SupervisedRunner] = field(default_factory=list)
+
+    KEY = "roadmap"
+
+    @classmethod
+    def of(cls, app: Litestar) -> AppState:
+        state: AppState = app.state[cls.KEY]
+        return state

@@ -1,0 +1,135 @@
+"""The `roadmap-svc` command: serve, migrate, tokens, rebuild, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import msgspec
+import uvicorn
+import yaml
+
+from roadmap_svc.config import ConfigError, Settings, load_settings
+from roadmap_svc.domain.roles import Role
+from roadmap_svc.storage.connect import open_database
+from roadmap_svc.storage.database import DatabaseTarget
+from roadmap_svc.storage.eventstore import eventsourcing_env
+from roadmap_svc.storage.migrations import MigrationError, migrate
+from roadmap_svc.storage.tokens import TokenNameTakenError, create_token
+
+logger = logging.getLogger("roadmap_svc")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"roadmap-svc: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.run(settings, args))
+    except (ConfigError, MigrationError, TokenNameTakenError) as exc:
+        print(f"roadmap-svc: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from roadmap_svc.api.app import create_app  # noqa: PLC0415 - only serve needs the web stack
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    with open_database(settings) as target:
+        applied = migrate(target)
+        logger.info("database ready (%d migrations applied now)", len(applied))
+        app = create_app(settings, target)
+        # uvicorn turns SIGINT/SIGTERM into a graceful shutdown that runs the app's lifespan
+        # exit (runners, pools); leaving this block then stops the embedded PostgreSQL.
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+        )
+        server.run()
+    return 0
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    with open_database(settings) as target:
+        applied = migrate(target)
+    print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+    return 0
+
+
+def _tokens_create(settings: Settings, args: argparse.Namespace) -> int:
+    with open_database(settings) as target:
+        migrate(target)
+        token = create_token(target, args.name, Role(args.role))
+    print(token)
+    print(
+        f"(token {args.name!r} with role {args.role}; it is not stored and cannot be shown again)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _rebuild(settings: Settings, _: argparse.Namespace) -> int:
+    from roadmap_svc.projections.runner import rebuild_all  # noqa: PLC0415
+
+    with open_database(settings) as target:
+        migrate(target)
+        rebuild_all(eventsourcing_env(target, pool_size=1))
+    print("views reset; they replay from the first event when the service next runs")
+    return 0
+
+
+def _openapi(settings: Settings, args: argparse.Namespace) -> int:
+    text = openapi_yaml(settings)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+    return 0
+
+
+def openapi_yaml(settings: Settings) -> str:
+    from roadmap_svc.api.app import create_app  # noqa: PLC0415
+
+    app = create_app(settings, DatabaseTarget(host="unused"), run_projections=False)
+    schema = msgspec.to_builtins(app.openapi_schema.to_schema())
+    return yaml.safe_dump(schema, sort_keys=True, allow_unicode=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="roadmap-svc", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, then run the API and projections")
+    serve.add_argument("--host", help="listen address (default ROADMAP_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default ROADMAP_PORT or 8000)")
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
+
+    tokens = commands.add_parser("tokens", help="manage API tokens")
+    token_commands = tokens.add_subparsers(required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="create a token and print it once")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--name", required=True, help="recorded as the actor of its writes")
+    create.set_defaults(run=_tokens_create)
+
+    commands.add_parser(
+        "rebuild", help="reset every view; it is rebuilt from events at the next start"
+    ).set_defaults(run=_rebuild)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document as YAML")
+    openapi.add_argument("--output", default="openapi.yaml", help="file, or - for stdout")
+    openapi.set_defaults(run=_openapi)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Settings from ROADMAP_* environment variables, loaded once and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+PREFIX = "ROADMAP_"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # Unset: an embedded PostgreSQL under data_dir is started and stopped by the service.
+    database_url: str | None = None
+    data_dir: str = ".roadmap"
+    # Accepted as an admin token (bootstrap, automation); long enough to not be guessable.
+    admin_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
+    host: str = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8000
+    require_if_match: bool = False
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    # Bounded wait of a read that asks for at least a given event position.
+    read_wait_seconds: Annotated[float, msgspec.Meta(ge=0, le=30)] = 2.0
+    db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
+    log_level: str = "INFO"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ROADMAP_* variables; unknown or invalid ones stop start-up."""
+    source = os.environ if environ is None else environ
+    raw = {
+        key[len(PREFIX) :].lower(): value
+        for key, value in source.items()
+        if key.startswith(PREFIX) and value != ""
+    }
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_name_the_variable(str(exc))) from None
+
+
+def _name_the_variable(message: str) -> str:
+    # msgspec says "... - at `$.port`"; users set ROADMAP_PORT.
+    if " - at `$." in message:
+        head, _, tail = message.partition(" - at `$.")
+        field = tail.split("`", 1)[0]
+        return f"{PREFIX}{field.upper()}: {head}"
+    if "unknown field" in message.lower():
+        field = message.split("`", 2)[1] if "`" in message else message
+        return f"unknown setting {PREFIX}{field.upper()} (check its spelling)"
+    return message

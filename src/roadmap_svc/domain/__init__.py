@@ -1,0 +1,1 @@
+"""The domain: aggregates, events, value types and errors. No I/O here."""

@@ -1,0 +1,76 @@
+"""Typed domain errors; the API maps them to problem details in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    """Base of every rule the domain refuses."""
+
+
+class InvalidValueError(DomainError):
+    """A value breaks a domain rule; `field` names it for the client."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class InvalidTransitionError(DomainError):
+    def __init__(self, status: str, decision: str, allowed: Sequence[str]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none (the initiative is closed)"
+        super().__init__(
+            f"cannot {decision} an initiative that is {status}; allowed decisions: {allowed_text}"
+        )
+        self.status = status
+        self.decision = decision
+        self.allowed = tuple(allowed)
+
+
+class InitiativeClosedError(DomainError):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the initiative is {status} and can no longer be changed")
+        self.status = status
+
+
+class StakeholderExistsError(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"stakeholder {name!r} is already consulted on this initiative")
+        self.name = name
+
+
+class UnknownStakeholderError(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no stakeholder named {name!r} on this initiative")
+        self.name = name
+
+
+class NothingToChangeError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("the revision changes nothing")
+
+
+class NotFoundError(DomainError):
+    def __init__(self, kind: str, identifier: object) -> None:
+        super().__init__(f"{kind} {identifier} not found")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class VersionMismatchError(DomainError):
+    """The client's expected version (If-Match) is not the current one."""
+
+    def __init__(self, expected: int, actual: int | None) -> None:
+        current = "newer" if actual is None else str(actual)
+        super().__init__(f"expected version {expected}, but the current version is {current}")
+        self.expected = expected
+        self.actual = actual
+
+
+class ConcurrentWriteError(DomainError):
+    """Another writer saved this aggregate first; nothing of this command was stored."""
+
+    def __init__(self) -> None:
+        super().__init__("another change was saved first; reload and try again")

@@ -1,0 +1,412 @@
+"""The Initiative aggregate: public methods decide, private @event methods record."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from eventsourcing.domain import Aggregate, event
+
+from roadmap_svc.domain.errors import (
+    InitiativeClosedError,
+    InvalidValueError,
+    NothingToChangeError,
+    StakeholderExistsError,
+    UnknownStakeholderError,
+)
+from roadmap_svc.domain.lifecycle import OPEN_STATUSES, DecisionKind, Status, next_status
+from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.domain.stakeholders import Stakeholder, Stance, stakeholder_key
+from roadmap_svc.domain.text import normalise_tags, optional_text, required_text
+
+REVISABLE_FIELDS = ("title", "problem_statement", "business_case", "owner", "sponsor", "tags")
+
+
+class Initiative(Aggregate):
+    class Proposed(Aggregate.Created):
+        title: str
+        problem_statement: str
+        business_case: str
+        owner: str
+        sponsor: str | None
+        proposer: str
+        tags: tuple[str, ...]
+        meta: EventMeta
+
+    class Revised(Aggregate.Event):
+        title: str | None
+        problem_statement: str | None
+        business_case: str | None
+        owner: str | None
+        sponsor: str | None
+        tags: tuple[str, ...] | None
+        meta: EventMeta
+
+    class StakeholderAdded(Aggregate.Event):
+        name: str
+        role: str | None
+        meta: EventMeta
+
+    class StanceRecorded(Aggregate.Event):
+        name: str
+        stance: Stance
+        note: str | None
+        meta: EventMeta
+
+    class DecisionTaken(Aggregate.Event):
+        """Base of every decision event; `kind` and `leads_to` say which and where to."""
+
+        kind: ClassVar[DecisionKind]
+        leads_to: ClassVar[Status]
+        rationale: str
+        decided_by: str
+        alternatives_considered: tuple[str, ...]
+        meta: EventMeta
+
+    class Approved(DecisionTaken):
+        kind = DecisionKind.APPROVE
+        leads_to = Status.APPROVED
+        quarter: str
+        stakeholders_without_stance: tuple[str, ...]
+
+    class Started(DecisionTaken):
+        kind = DecisionKind.START
+        leads_to = Status.IN_PROGRESS
+
+    class Rejected(DecisionTaken):
+        kind = DecisionKind.REJECT
+        leads_to = Status.REJECTED
+
+    class Deferred(DecisionTaken):
+        kind = DecisionKind.DEFER
+        leads_to = Status.PROPOSED
+        to_quarter: str
+        revisit_on: date | None
+
+    class Paused(DecisionTaken):
+        kind = DecisionKind.PAUSE
+        leads_to = Status.PAUSED
+
+    class Resumed(DecisionTaken):
+        kind = DecisionKind.RESUME
+        leads_to = Status.IN_PROGRESS
+
+    class Cancelled(DecisionTaken):
+        kind = DecisionKind.CANCEL
+        leads_to = Status.CANCELLED
+
+    class Completed(DecisionTaken):
+        kind = DecisionKind.COMPLETE
+        leads_to = Status.COMPLETED
+
+    # ---- creation -------------------------------------------------------------------------
+
+    @classmethod
+    def propose(
+        cls,
+        *,
+        title: str,
+        problem_statement: str,
+        business_case: str,
+        owner: str,
+        sponsor: str | None,
+        tags: tuple[str, ...] | list[str],
+        meta: EventMeta,
+    ) -> Initiative:
+        return cls(
+            title=required_text("title", title),
+            problem_statement=required_text("problem_statement", problem_statement),
+            business_case=required_text("business_case", business_case),
+            owner=required_text("owner", owner),
+            sponsor=optional_text("sponsor", sponsor),
+            proposer=meta.actor,
+            tags=normalise_tags(tags),
+            meta=meta,
+        )
+
+    @event(Proposed)
+    def __init__(
+        self,
+        *,
+        title: str,
+        problem_statement: str,
+        business_case: str,
+        owner: str,
+        sponsor: str | None,
+        proposer: str,
+        tags: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self.title = title
+        self.problem_statement = problem_statement
+        self.business_case = business_case
+        self.owner = owner
+        self.sponsor = sponsor
+        self.proposer = proposer
+        self.tags = tags
+        self.status = Status.PROPOSED
+        self.quarter: str | None = None
+        self.revisit_on: date | None = None
+        self.last_decision: DecisionKind | None = None
+        self.stakeholders: dict[str, Stakeholder] = {}
+        del meta  # recorded on the event; not aggregate state
+
+    # ---- details --------------------------------------------------------------------------
+
+    def revise(self, changes: dict[str, Any], meta: EventMeta) -> None:
+        self._require_open()
+        unknown = set(changes) - set(REVISABLE_FIELDS)
+        if unknown:
+            raise InvalidValueError(min(unknown), "cannot be revised")
+        cleaned: dict[str, Any] = {}
+        for field, value in changes.items():
+            if field == "tags":
+                new: Any = normalise_tags(value)
+            elif field == "sponsor":
+                new = optional_text(field, value)
+            else:
+                new = required_text(field, value)
+            if new != getattr(self, field):
+                cleaned[field] = new
+        if not cleaned:
+            raise NothingToChangeError
+        self._revise(**{field: cleaned.get(field) for field in REVISABLE_FIELDS}, meta=meta)
+
+    @event(Revised)
+    def _revise(
+        self,
+        *,
+        title: str | None,
+        problem_statement: str | None,
+        business_case: str | None,
+        owner: str | None,
+        sponsor: str | None,
+        tags: tuple[str, ...] | None,
+        meta: EventMeta,
+    ) -> None:
+        del meta
+        for field, value in (
+            ("title", title),
+            ("problem_statement", problem_statement),
+            ("business_case", business_case),
+            ("owner", owner),
+            ("sponsor", sponsor),
+            ("tags", tags),
+        ):
+            if value is not None:
+                setattr(self, field, value)
+
+    # ---- stakeholders ---------------------------------------------------------------------
+
+    def add_stakeholder(self, name: str, role: str | None, meta: EventMeta) -> None:
+        self._require_open()
+        clean = required_text("name", name)
+        if stakeholder_key(clean) in self.stakeholders:
+            raise StakeholderExistsError(clean)
+        self._add_stakeholder(name=clean, role=optional_text("role", role), meta=meta)
+
+    @event(StakeholderAdded)
+    def _add_stakeholder(self, *, name: str, role: str | None, meta: EventMeta) -> None:
+        del meta
+        self.stakeholders[stakeholder_key(name)] = Stakeholder(name=name, role=role)
+
+    def record_stance(self, name: str, stance: Stance, note: str | None, meta: EventMeta) -> None:
+        self._require_open()
+        stakeholder = self.stakeholders.get(stakeholder_key(name))
+        if stakeholder is None:
+            raise UnknownStakeholderError(name)
+        self._record_stance(
+            name=stakeholder.name, stance=stance, note=optional_text("note", note), meta=meta
+        )
+
+    @event(StanceRecorded)
+    def _record_stance(
+        self, *, name: str, stance: Stance, note: str | None, meta: EventMeta
+    ) -> None:
+        del meta
+        key = stakeholder_key(name)
+        old = self.stakeholders[key]
+        self.stakeholders[key] = Stakeholder(name=old.name, role=old.role, stance=stance, note=note)
+
+    @property
+    def stakeholders_without_stance(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stakeholders.values() if s.stance is None)
+
+    # ---- decisions ------------------------------------------------------------------------
+
+    def decide(
+        self,
+        kind: DecisionKind,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...] | list[str],
+        meta: EventMeta,
+        today: date,
+        quarter: str | None = None,
+        revisit_on: date | None = None,
+    ) -> None:
+        next_status(self.status, kind)  # refuses an invalid transition, naming the allowed ones
+        common: dict[str, Any] = {
+            "rationale": required_text("rationale", rationale),
+            "decided_by": required_text("decided_by", decided_by),
+            "alternatives_considered": tuple(
+                required_text("alternatives_considered", a) for a in alternatives_considered
+            ),
+            "meta": meta,
+        }
+        if kind is not DecisionKind.APPROVE and kind is not DecisionKind.DEFER:
+            if quarter is not None:
+                raise InvalidValueError("quarter", f"a {kind.value} decision takes no quarter")
+            if revisit_on is not None:
+                raise InvalidValueError("revisit_on", "only a defer decision takes a revisit date")
+        if kind is DecisionKind.APPROVE:
+            if revisit_on is not None:
+                raise InvalidValueError("revisit_on", "only a defer decision takes a revisit date")
+            self._approve(
+                quarter=str(self._required_quarter(quarter)),
+                stakeholders_without_stance=self.stakeholders_without_stance,
+                **common,
+            )
+        elif kind is DecisionKind.DEFER:
+            self._defer(**common, **self._deferral(quarter, revisit_on, today))
+        else:
+            _SIMPLE_DECISIONS[kind](self, **common)
+
+    def _required_quarter(self, quarter: str | None) -> Quarter:
+        if quarter is None:
+            raise InvalidValueError("quarter", "an approval names the quarter it is for")
+        return Quarter.parse(quarter)
+
+    def _deferral(
+        self, quarter: str | None, revisit_on: date | None, today: date
+    ) -> dict[str, Any]:
+        if quarter is None:
+            raise InvalidValueError("quarter", "a deferral names the later quarter")
+        target = Quarter.parse(quarter)
+        floor = Quarter.containing(today)
+        if self.quarter is not None:
+            floor = max(floor, Quarter.parse(self.quarter).next())
+        else:
+            floor = floor.next()
+        if target < floor:
+            raise InvalidValueError("quarter", f"must be {floor} or later to defer to")
+        if revisit_on is not None and revisit_on < today:
+            raise InvalidValueError("revisit_on", "must not be in the past")
+        return {"to_quarter": str(target), "revisit_on": revisit_on}
+
+    @event(Approved)
+    def _approve(
+        self,
+        *,
+        quarter: str,
+        stakeholders_without_stance: tuple[str, ...],
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Approved)
+        self.quarter = quarter
+        self.revisit_on = None
+
+    @event(Deferred)
+    def _defer(
+        self,
+        *,
+        to_quarter: str,
+        revisit_on: date | None,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Deferred)
+        self.quarter = to_quarter
+        self.revisit_on = revisit_on
+
+    @event(Started)
+    def _start(
+        self,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Started)
+
+    @event(Rejected)
+    def _reject(
+        self,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Rejected)
+
+    @event(Paused)
+    def _pause(
+        self,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Paused)
+
+    @event(Resumed)
+    def _resume(
+        self,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Resumed)
+
+    @event(Cancelled)
+    def _cancel(
+        self,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Cancelled)
+
+    @event(Completed)
+    def _complete(
+        self,
+        *,
+        rationale: str,
+        decided_by: str,
+        alternatives_considered: tuple[str, ...],
+        meta: EventMeta,
+    ) -> None:
+        self._apply_decision(Initiative.Completed)
+
+    def _apply_decision(self, decision: type[Initiative.DecisionTaken]) -> None:
+        # Metadata and rationale live on the event; the aggregate keeps only what rules need.
+        self.status = decision.leads_to
+        self.last_decision = decision.kind
+
+    def _require_open(self) -> None:
+        if self.status not in OPEN_STATUSES:
+            raise InitiativeClosedError(self.status.value)
+
+
+_SIMPLE_DECISIONS = {
+    DecisionKind.START: Initiative._start,  # noqa: SLF001 - the aggregate's own recorders
+    DecisionKind.REJECT: Initiative._reject,  # noqa: SLF001
+    DecisionKind.PAUSE: Initiative._pause,  # noqa: SLF001
+    DecisionKind.RESUME: Initiative._resume,  # noqa: SLF001
+    DecisionKind.CANCEL: Initiative._cancel,  # noqa: SLF001
+    DecisionKind.COMPLETE: Initiative._complete,  # noqa: SLF001
+}

@@ -1,0 +1,1 @@
+"""Read models: projection logic, their runners, and async query functions."""

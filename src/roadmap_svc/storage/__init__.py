@@ -1,0 +1,1 @@
+"""Storage: database targets, embedded PostgreSQL, migrations, pools and the transcoder."""

@@ -1,0 +1,49 @@
+"""Async reads of the event store itself: one aggregate's events with their global positions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
+
+from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.storage.pool import Pool
+from roadmap_svc.storage.transcoder import MsgspecMapper
+
+EVENTS_TABLE = f"{APPLICATION_NAME}_events"
+SELECT_AGGREGATE_EVENTS = f"""
+SELECT originator_version, topic, state, notification_id
+FROM {EVENTS_TABLE}
+WHERE originator_id = $1
+ORDER BY originator_version
+"""  # noqa: S608 - constant
+
+_mapper = MsgspecMapper()
+
+
+class PositionedEvent:
+    __slots__ = ("event", "position")
+
+    def __init__(self, event: Aggregate.Event, position: int) -> None:
+        self.event = event
+        self.position = position
+
+
+async def aggregate_events(pool: Pool, aggregate_id: UUID) -> Sequence[PositionedEvent]:
+    rows = await pool.fetch(SELECT_AGGREGATE_EVENTS, aggregate_id)
+    found: list[PositionedEvent] = []
+    for row in rows:
+        domain_event = _mapper.to_domain_event(
+            StoredEvent(
+                originator_id=aggregate_id,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+        )
+        if not isinstance(domain_event, Aggregate.Event):  # pragma: no cover - all ours are
+            raise TypeError(f"unexpected event type {type(domain_event).__qualname__}")
+        found.append(PositionedEvent(domain_event, row["notification_id"]))
+    return found
