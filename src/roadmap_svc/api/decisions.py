@@ -6,13 +6,15 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import representations, schemas
 from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.initiatives import POSITION_HEADER
 from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.application import DecisionInput, RoadmapApplication
+from roadmap_svc.application import DecisionInput
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
@@ -35,9 +37,9 @@ class DecisionController(Controller):
     def take(
         self,
         request: Request[Any, Any, Any],
-        initiative_id: UUID,
-        data: schemas.DecisionTake,
-        roadmap: RoadmapApplication,
+        initiative_id: FromPath[UUID],
+        data: JSONBody[schemas.DecisionTake],
+        roadmap: RoadmapDep,
     ) -> Response[schemas.Decision]:
         meta = event_meta(request, data.rationale)
         decision = DecisionInput(
@@ -61,7 +63,7 @@ class DecisionController(Controller):
         )
 
     @get("/", operation_id="ListDecisions", guards=[can_read], summary="The decision log")
-    async def list(self, initiative_id: UUID, pool: Pool) -> schemas.DecisionList:
+    async def list(self, initiative_id: FromPath[UUID], pool: PoolDep) -> schemas.DecisionList:
         return schemas.DecisionList(items=await _decisions(pool, initiative_id))
 
     @get(
@@ -70,14 +72,16 @@ class DecisionController(Controller):
         guards=[can_read],
         summary="One decision, by the initiative version it produced",
     )
-    async def read(self, initiative_id: UUID, version: int, pool: Pool) -> schemas.Decision:
+    async def read(
+        self, initiative_id: FromPath[UUID], version: FromPath[int], pool: PoolDep
+    ) -> schemas.Decision:
         for item in await _decisions(pool, initiative_id):
             if item.version == version:
                 return item
         raise NotFoundError("decision", f"{initiative_id}@{version}")
 
 
-async def _decisions(pool: Pool, initiative_id: UUID) -> list[schemas.Decision]:
+async def _decisions(pool: Pool, initiative_id: FromPath[UUID]) -> list[schemas.Decision]:
     events = await aggregate_events(pool, initiative_id)
     if not events:
         raise NotFoundError("initiative", initiative_id)

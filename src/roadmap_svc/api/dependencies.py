@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from roadmap_svc.api.state import AppState
 from roadmap_svc.application import RoadmapApplication
@@ -37,3 +37,10 @@ def _app_state(request: Request[Any, Any, Any]) -> AppState:
 
 
 DEPENDENCIES["app_state"] = Provide(_app_state, sync_to_thread=False)
+
+
+# Handlers name what they need with these markers (Litestar 3 drops inferred dependencies).
+RoadmapDep = NamedDependency[RoadmapApplication]
+PoolDep = NamedDependency[Pool]
+SettingsDep = NamedDependency[Settings]
+AppStateDep = NamedDependency[AppState]

@@ -6,6 +6,7 @@ import asyncpg
 from litestar import Controller, Response, get
 
 from roadmap_svc.api import schemas
+from roadmap_svc.api.dependencies import AppStateDep
 from roadmap_svc.api.state import AppState
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections.positions import event_store_position, projection_position
@@ -21,7 +22,7 @@ class HealthController(Controller):
         return schemas.Health(status="ok")
 
     @get("/readyz", operation_id="GetReadiness", summary="Readiness, with projection lag")
-    async def ready(self, app_state: AppState) -> Response[schemas.Readiness]:
+    async def ready(self, app_state: AppStateDep) -> Response[schemas.Readiness]:
         try:
             head = await event_store_position(app_state.pool, EVENTS_TABLE)
             projections = [

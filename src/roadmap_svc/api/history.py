@@ -5,13 +5,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, get
+from litestar.params import FromPath
 
 from roadmap_svc.api import representations, schemas
 from roadmap_svc.api.auth import can_read
+from roadmap_svc.api.dependencies import PoolDep
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.projections.event_views import history_entry
 from roadmap_svc.storage.event_log import aggregate_events
-from roadmap_svc.storage.pool import Pool
 
 
 class HistoryController(Controller):
@@ -24,7 +25,7 @@ class HistoryController(Controller):
         guards=[can_read],
         summary="Every event of an initiative, oldest first",
     )
-    async def history(self, initiative_id: UUID, pool: Pool) -> schemas.History:
+    async def history(self, initiative_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
         events = await aggregate_events(pool, initiative_id)
         if not events:
             raise NotFoundError("initiative", initiative_id)

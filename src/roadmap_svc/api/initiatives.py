@@ -7,29 +7,28 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from roadmap_svc.api import representations, schemas
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.cursors import decode_cursor, encode_cursor
+from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.reads import ensure_position
 from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.application import CommandResult, RoadmapApplication
-from roadmap_svc.config import Settings
+from roadmap_svc.application import CommandResult
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
 from roadmap_svc.projections.projection import InitiativeSummaryProjection
 from roadmap_svc.projections.registry import tracking_table
-from roadmap_svc.storage.pool import Pool
 
 POSITION_HEADER = "Roadmap-Position"
 SUMMARY_TRACKING = tracking_table(InitiativeSummaryProjection)
 
 MinPosition = Annotated[
     int | None,
-    Parameter(
+    QueryParameter(
         ge=0,
         description="Wait (briefly) until the view includes this event position, e.g. the "
         "`position` a write returned: read-your-writes.",
@@ -38,7 +37,7 @@ MinPosition = Annotated[
 
 
 def written(
-    roadmap: RoadmapApplication, result: CommandResult, status_code: int = 200
+    roadmap: RoadmapDep, result: CommandResult, status_code: int = 200
 ) -> Response[schemas.Initiative]:
     """The initiative as this write left it, with its ETag and the write's position."""
     aggregate = roadmap.get_initiative(result.id, version=result.version)
@@ -66,8 +65,8 @@ class InitiativeController(Controller):
     def propose(
         self,
         request: Request[Any, Any, Any],
-        data: schemas.InitiativePropose,
-        roadmap: RoadmapApplication,
+        data: JSONBody[schemas.InitiativePropose],
+        roadmap: RoadmapDep,
     ) -> Response[schemas.Initiative]:
         result = roadmap.propose_initiative(
             title=data.title,
@@ -85,14 +84,16 @@ class InitiativeController(Controller):
         self,
         *,
         request: Request[Any, Any, Any],
-        pool: Pool,
-        settings: Settings,
-        status: Status | None = None,
-        quarter: Annotated[str | None, Parameter(max_length=7, description="e.g. 2026-Q3")] = None,
-        owner: Annotated[str | None, Parameter(max_length=200)] = None,
-        tag: Annotated[str | None, Parameter(max_length=40)] = None,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        pool: PoolDep,
+        settings: SettingsDep,
+        status: FromQuery[Status | None] = None,
+        quarter: Annotated[
+            str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
+        ] = None,
+        owner: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
     ) -> schemas.InitiativePage:
         await ensure_position(pool, SUMMARY_TRACKING, min_position, settings.read_wait_seconds)
@@ -125,9 +126,9 @@ class InitiativeController(Controller):
     )
     def read(
         self,
-        initiative_id: UUID,
-        roadmap: RoadmapApplication,
-        version: Annotated[int | None, Parameter(ge=1, description="A past version")] = None,
+        initiative_id: FromPath[UUID],
+        roadmap: RoadmapDep,
+        version: Annotated[int | None, QueryParameter(ge=1, description="A past version")] = None,
     ) -> Response[schemas.Initiative]:
         aggregate = roadmap.get_initiative(initiative_id, version=version)
         return Response(
@@ -144,9 +145,9 @@ class InitiativeController(Controller):
     def revise(
         self,
         request: Request[Any, Any, Any],
-        initiative_id: UUID,
-        data: schemas.InitiativeRevise,
-        roadmap: RoadmapApplication,
+        initiative_id: FromPath[UUID],
+        data: JSONBody[schemas.InitiativeRevise],
+        roadmap: RoadmapDep,
     ) -> Response[schemas.Initiative]:
         result = roadmap.revise_initiative(
             initiative_id, data.changes(), event_meta(request, data.reason), if_match(request)

