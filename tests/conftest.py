@@ -13,6 +13,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from roadmap_svc.api.app import create_app
@@ -77,7 +78,7 @@ def test_settings(**overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def client(database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[object]]:
+async def client(database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[Litestar]]:
     app = create_app(test_settings(), database)
     async with AsyncTestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"

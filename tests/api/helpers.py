@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+Client = AsyncTestClient[Litestar]
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -23,7 +25,7 @@ def proposal(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def propose(client: AsyncTestClient[Any], **overrides: Any) -> dict[str, Any]:
+async def propose(client: Client, **overrides: Any) -> dict[str, Any]:
     response = await client.post("/v1/initiatives", json=proposal(**overrides))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -31,7 +33,7 @@ async def propose(client: AsyncTestClient[Any], **overrides: Any) -> dict[str, A
 
 
 async def decide(
-    client: AsyncTestClient[Any],
+    client: Client,
     initiative_id: str,
     kind: str,
     expect: int = 201,
@@ -44,7 +46,7 @@ async def decide(
     return result
 
 
-async def history_types(client: AsyncTestClient[Any], initiative_id: str) -> list[str]:
+async def history_types(client: Client, initiative_id: str) -> list[str]:
     response = await client.get(f"/v1/initiatives/{initiative_id}/history")
     assert response.status_code == 200, response.text
     return [item["type"] for item in response.json()["items"]]

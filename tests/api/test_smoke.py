@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
-from litestar.testing import AsyncTestClient
-
-from tests.api.helpers import decide, propose
+from tests.api.helpers import Client, decide, propose
 
 
-async def test_propose_approve_pause_resume(client: AsyncTestClient[Any]) -> None:
+async def test_propose_approve_pause_resume(client: Client) -> None:
     created = await propose(client)
     await decide(client, created["id"], "approve", quarter="2027-Q1")
     await decide(client, created["id"], "pause")
