@@ -71,7 +71,7 @@ def fresh_database(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
         drop_database(server, name)
 
 
-def test_settings(**overrides: object) -> Settings:
+def make_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {"admin_token": ADMIN_TOKEN, "read_wait_seconds": 10.0}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -79,7 +79,7 @@ def test_settings(**overrides: object) -> Settings:
 
 @pytest.fixture(scope="session")
 async def client(database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(test_settings(), database)
+    app = create_app(make_settings(), database)
     async with AsyncTestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
         yield test_client

@@ -61,3 +61,11 @@ def assert_problem(response: Any, status: int, kind: str) -> dict[str, Any]:
     assert body["title"]
     assert body["detail"]
     return body
+
+
+async def head_position(client: Client) -> int:
+    """The event store's last position: unchanged across a refused request (tests in one
+    worker run one at a time against their own database)."""
+    response = await client.get("/readyz")
+    position: int = response.json()["event_store_position"]
+    return position

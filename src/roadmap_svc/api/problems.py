@@ -96,19 +96,24 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     return problem(exc.status_code, kind, title, detail, headers=exc.headers, **extra)
 
 
+_NAMED_FIELD_MESSAGES = ("Object missing required field `", "Object contains unknown field `")
+
+
 def _validation_errors(extra: object) -> list[dict[str, Any]]:
-    # Litestar reports [{"message": "... - at `$.title`", "key": "title", "source": "body"}].
+    # Litestar reports [{"message": "... - at `$.title`", "key": "data", "source": "body"}];
+    # clients need the field inside the body, so take it from msgspec's message.
     found: list[dict[str, Any]] = []
     for item in extra if isinstance(extra, list) else []:
         if not isinstance(item, dict):
             continue
-        message = str(item.get("message", ""))
-        field = item.get("key")
-        if "- at `$." in message:
-            message, _, path = message.partition(" - at `$.")
-            field = field or path.rstrip("`")
-        elif message.startswith("Object missing required field `"):
-            field = field or message.split("`")[1]
+        message, _, path = str(item.get("message", "")).partition(" - at `$.")
+        parts = [path.rstrip("`")] if path else []
+        if message.startswith(_NAMED_FIELD_MESSAGES):
+            parts.append(message.split("`")[1])
+        key = item.get("key")
+        if not parts and key not in {None, "data"}:
+            parts.append(str(key))
+        field = ".".join(parts) or None
         found.append({"field": field, "message": message, "source": item.get("source")})
     return found
 

@@ -1,0 +1,72 @@
+"""Bearer tokens and roles; the actor recorded is always the token's name."""
+
+from __future__ import annotations
+
+from roadmap_svc.domain.roles import Role
+from tests.api.helpers import Client, assert_problem, history_types, proposal, propose
+
+
+async def test_no_or_unknown_token_is_401_with_a_challenge(client: Client) -> None:
+    for headers in (
+        {"Authorization": ""},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic x"},
+    ):
+        response = await client.get("/v1/initiatives", headers=headers)
+        assert_problem(response, 401, "unauthenticated")
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_health_and_schema_need_no_token(client: Client) -> None:
+    for path in ("/healthz", "/schema/openapi.json"):
+        response = await client.get(path, headers={"Authorization": ""})
+        assert response.status_code == 200, (path, response.text)
+
+
+async def test_viewer_reads_but_cannot_write(client: Client, tokens: dict[Role, str]) -> None:
+    viewer = {"Authorization": f"Bearer {tokens[Role.VIEWER]}"}
+    created = await propose(client)
+
+    read = await client.get(f"/v1/initiatives/{created['id']}", headers=viewer)
+    write = await client.post("/v1/initiatives", json=proposal(), headers=viewer)
+    decide = await client.post(
+        f"/v1/initiatives/{created['id']}/decisions",
+        json={"kind": "reject", "rationale": "x"},
+        headers=viewer,
+    )
+
+    assert read.status_code == 200
+    assert_problem(write, 403, "forbidden")
+    assert_problem(decide, 403, "forbidden")
+    assert await history_types(client, created["id"]) == ["InitiativeProposed"]
+
+
+async def test_auditor_reads_history_but_cannot_write(
+    client: Client, tokens: dict[Role, str]
+) -> None:
+    auditor = {"Authorization": f"Bearer {tokens[Role.AUDITOR]}"}
+    created = await propose(client)
+
+    history = await client.get(f"/v1/initiatives/{created['id']}/history", headers=auditor)
+    write = await client.patch(
+        f"/v1/initiatives/{created['id']}", json={"owner": "x"}, headers=auditor
+    )
+
+    assert history.status_code == 200
+    assert_problem(write, 403, "forbidden")
+
+
+async def test_the_actor_is_the_token_name_never_the_body(
+    client: Client, tokens: dict[Role, str]
+) -> None:
+    editor = {"Authorization": f"Bearer {tokens[Role.EDITOR]}"}
+    forged = await client.post(
+        "/v1/initiatives", json=proposal(actor="mallory", proposer="mallory"), headers=editor
+    )
+    created = await client.post("/v1/initiatives", json=proposal(), headers=editor)
+    body = created.json()
+    history = (await client.get(f"/v1/initiatives/{body['id']}/history")).json()["items"]
+
+    assert_problem(forged, 400, "validation-error")
+    assert body["proposer"].startswith("test-editor-")
+    assert history[0]["actor"] == body["proposer"]

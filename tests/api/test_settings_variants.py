@@ -1,0 +1,43 @@
+"""Behaviour that depends on settings: If-Match required, bounded read-your-writes wait."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from roadmap_svc.api.app import create_app
+from roadmap_svc.storage.database import DatabaseTarget
+from tests.api.helpers import Client, assert_problem, proposal
+from tests.conftest import ADMIN_TOKEN, make_settings
+
+
+@pytest.fixture
+async def strict_client(database: DatabaseTarget) -> AsyncIterator[Client]:
+    # No runners: the shared app's runner keeps the views; this one only waits briefly.
+    settings = make_settings(require_if_match=True, read_wait_seconds=0.2)
+    app = create_app(settings, database, run_projections=False)
+    async with AsyncTestClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        yield test_client
+
+
+async def test_if_match_required_answers_428(strict_client: Client) -> None:
+    created = (await strict_client.post("/v1/initiatives", json=proposal())).json()
+    url = f"/v1/initiatives/{created['id']}"
+
+    missing = await strict_client.patch(url, json={"owner": "x"})
+    present = await strict_client.patch(url, json={"owner": "x"}, headers={"If-Match": '"1"'})
+
+    assert_problem(missing, 428, "precondition-required")
+    assert present.status_code == 200, present.text
+
+
+async def test_a_position_the_view_cannot_reach_is_503_with_retry_after(
+    strict_client: Client,
+) -> None:
+    response = await strict_client.get("/v1/initiatives", params={"min_position": 10**12})
+    body = assert_problem(response, 503, "projection-lagging")
+    assert body["min_position"] == 10**12
+    assert response.headers["retry-after"] == "1"
