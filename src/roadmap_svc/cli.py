@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import msgspec
 import uvicorn
@@ -39,21 +41,39 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class _StopRequested(Exception):  # noqa: N818 - a signal, not an error
+    pass
+
+
+def _request_stop(signum: int, frame: FrameType | None) -> None:
+    del signum, frame
+    raise _StopRequested
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from roadmap_svc.api.app import create_app  # noqa: PLC0415 - only serve needs the web stack
 
     host = args.host or settings.host
     port = args.port or settings.port
-    with open_database(settings) as target:
-        applied = migrate(target)
-        logger.info("database ready (%d migrations applied now)", len(applied))
-        app = create_app(settings, target)
-        # uvicorn turns SIGINT/SIGTERM into a graceful shutdown that runs the app's lifespan
-        # exit (runners, pools); leaving this block then stops the embedded PostgreSQL.
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
-        )
-        server.run()
+    # While uvicorn runs, SIGINT/SIGTERM start its graceful shutdown (the app's lifespan exit
+    # stops runners and pools); afterwards it re-raises the signal, which lands here and
+    # unwinds the `with` so the embedded PostgreSQL is stopped too. Before uvicorn starts,
+    # the same handler simply unwinds.
+    previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with open_database(settings) as target:
+            applied = migrate(target)
+            logger.info("database ready (%d migrations applied now)", len(applied))
+            app = create_app(settings, target)
+            server = uvicorn.Server(
+                uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+            )
+            server.run()
+    except _StopRequested:
+        logger.info("stopped on request")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

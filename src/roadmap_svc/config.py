@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -29,7 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Bounded wait of a read that asks for at least a given event position.
     read_wait_seconds: Annotated[float, msgspec.Meta(ge=0, le=30)] = 2.0
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
     def data_path(self) -> Path:
@@ -40,7 +40,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ROADMAP_* variables; unknown or invalid ones stop start-up."""
     source = os.environ if environ is None else environ
     raw = {
-        key[len(PREFIX) :].lower(): value
+        key[len(PREFIX) :].lower(): value.upper() if key == f"{PREFIX}LOG_LEVEL" else value
         for key, value in source.items()
         if key.startswith(PREFIX) and value != ""
     }

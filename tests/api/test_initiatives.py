@@ -100,3 +100,22 @@ async def test_if_match_star_matches_any_version(client: Client) -> None:
         f"/v1/initiatives/{created['id']}", json={"owner": "x"}, headers={"If-Match": "*"}
     )
     assert response.status_code == 200, response.text
+
+
+async def test_patch_null_sponsor_clears_it_but_null_title_is_refused(client: Client) -> None:
+    created = await propose(client, sponsor="cfo")
+    url = f"/v1/initiatives/{created['id']}"
+
+    cleared = await client.patch(url, json={"sponsor": None})
+    refused = await client.patch(url, json={"title": None})
+
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["sponsor"] is None
+    assert assert_problem(refused, 400, "validation-error")["errors"][0]["field"] == "title"
+    history = (await client.get(f"{url}/history")).json()["items"]
+    assert history[-1]["data"]["cleared"] == ["sponsor"]
+    page = await client.get(
+        "/v1/initiatives",
+        params={"owner": created["owner"], "min_position": cleared.json()["position"]},
+    )
+    assert page.json()["items"][0]["sponsor"] is None

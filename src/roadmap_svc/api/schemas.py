@@ -36,19 +36,19 @@ class InitiativePropose(_Input, kw_only=True):
 
 
 class InitiativeRevise(_Input, kw_only=True):
-    """Fields left out (or null) stay as they are; at least one must change."""
+    """Fields left out stay as they are; `"sponsor": null` removes the sponsor."""
 
-    title: ShortText | None = None
-    problem_statement: LongText | None = None
-    business_case: LongText | None = None
-    owner: ShortText | None = None
-    sponsor: ShortText | None = None
-    tags: Tags | None = None
+    title: ShortText | msgspec.UnsetType = msgspec.UNSET
+    problem_statement: LongText | msgspec.UnsetType = msgspec.UNSET
+    business_case: LongText | msgspec.UnsetType = msgspec.UNSET
+    owner: ShortText | msgspec.UnsetType = msgspec.UNSET
+    sponsor: ShortText | msgspec.UnsetType | None = msgspec.UNSET
+    tags: Tags | msgspec.UnsetType = msgspec.UNSET
     reason: Reason | None = None
 
     def changes(self) -> dict[str, Any]:
         fields = ("title", "problem_statement", "business_case", "owner", "sponsor", "tags")
-        return {f: getattr(self, f) for f in fields if getattr(self, f) is not None}
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
 
 
 class StakeholderAdd(_Input, kw_only=True):

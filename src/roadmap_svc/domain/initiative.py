@@ -42,6 +42,7 @@ class Initiative(Aggregate):
         sponsor: str | None
         tags: tuple[str, ...] | None
         meta: EventMeta
+        cleared: tuple[str, ...] = ()  # optional fields set to none (None above: unchanged)
 
     class StakeholderAdded(Aggregate.Event):
         name: str
@@ -155,23 +156,31 @@ class Initiative(Aggregate):
     # ---- details --------------------------------------------------------------------------
 
     def revise(self, changes: dict[str, Any], meta: EventMeta) -> None:
+        """Change details; a None sponsor clears it, other fields cannot be cleared."""
         self._require_open()
         unknown = set(changes) - set(REVISABLE_FIELDS)
         if unknown:
             raise InvalidValueError(min(unknown), "cannot be revised")
         cleaned: dict[str, Any] = {}
+        cleared: list[str] = []
         for field, value in changes.items():
+            if field == "sponsor" and value is None:
+                if self.sponsor is not None:
+                    cleared.append(field)
+                continue
             if field == "tags":
                 new: Any = normalise_tags(value)
-            elif field == "sponsor":
-                new = optional_text(field, value)
             else:
                 new = required_text(field, value)
             if new != getattr(self, field):
                 cleaned[field] = new
-        if not cleaned:
+        if not cleaned and not cleared:
             raise NothingToChangeError
-        self._revise(**{field: cleaned.get(field) for field in REVISABLE_FIELDS}, meta=meta)
+        self._revise(
+            **{field: cleaned.get(field) for field in REVISABLE_FIELDS},
+            meta=meta,
+            cleared=tuple(cleared),
+        )
 
     @event(Revised)
     def _revise(
@@ -184,8 +193,8 @@ class Initiative(Aggregate):
         sponsor: str | None,
         tags: tuple[str, ...] | None,
         meta: EventMeta,
+        cleared: tuple[str, ...] = (),
     ) -> None:
-        del meta
         for field, value in (
             ("title", title),
             ("problem_statement", problem_statement),
@@ -196,6 +205,8 @@ class Initiative(Aggregate):
         ):
             if value is not None:
                 setattr(self, field, value)
+        for field in cleared:
+            setattr(self, field, None)
 
     # ---- stakeholders ---------------------------------------------------------------------
 
@@ -285,11 +296,10 @@ class Initiative(Aggregate):
         if quarter is None:
             raise InvalidValueError("quarter", "a deferral names the later quarter")
         target = Quarter.parse(quarter)
-        floor = Quarter.containing(today)
+        # "Later" means after the current quarter and after the one it was planned for.
+        floor = Quarter.containing(today).next()
         if self.quarter is not None:
             floor = max(floor, Quarter.parse(self.quarter).next())
-        else:
-            floor = floor.next()
         if target < floor:
             raise InvalidValueError("quarter", f"must be {floor} or later to defer to")
         if revisit_on is not None and revisit_on < today:

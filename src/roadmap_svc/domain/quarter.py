@@ -9,7 +9,7 @@ from functools import total_ordering
 
 from roadmap_svc.domain.errors import InvalidValueError
 
-_PATTERN = re.compile(r"(\d{4})-Q([1-4])")
+_PATTERN = re.compile(r"([0-9]{4})-Q([1-4])")
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 QUARTERS_PER_YEAR = 4

@@ -114,6 +114,7 @@ def _(
         for field in ("title", "owner", "sponsor", "tags")
         if getattr(domain_event, field) is not None
     }
+    changes.update(dict.fromkeys(domain_event.cleared))
     return _touch(summary, domain_event, position, **changes)
 
 

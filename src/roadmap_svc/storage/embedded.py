@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import psutil
 
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.server import ensure_database
@@ -21,8 +24,11 @@ def embedded_postgres(data_dir: Path, dbname: str = DATABASE_NAME) -> Iterator[D
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    logger.info("starting embedded PostgreSQL under %s", data_dir / "pgdata")
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    pgdata = data_dir / "pgdata"
+    logger.info("starting embedded PostgreSQL under %s", pgdata)
+    with embedded_postgres.PostgresServer._lock:  # noqa: SLF001 - the library's own file lock
+        _forget_dead_users(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     try:
         target = parse_database_url(server.get_uri("postgres"))
         ensure_database(target, dbname)
@@ -30,3 +36,21 @@ def embedded_postgres(data_dir: Path, dbname: str = DATABASE_NAME) -> Iterator[D
     finally:
         logger.info("stopping embedded PostgreSQL")
         server.cleanup()
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """Drop pids of processes that died without cleaning up (kill -9) from the server's list.
+
+    The wheel stops the server when its last user leaves, counting users by pid; a killed
+    process stays on that list forever, so after a restart the server would never be stopped.
+    """
+    users = pgdata / ".handle_pids.json"
+    if not users.exists():
+        return
+    pids: list[int] = json.loads(users.read_text())
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        logger.info(
+            "forgetting embedded PostgreSQL users that died: %s", sorted(set(pids) - set(alive))
+        )
+        users.write_text(json.dumps(alive))
