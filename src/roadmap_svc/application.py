@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.utils import Environment, EnvType
 
 from roadmap_svc.domain.errors import ConcurrentWriteError, NotFoundError, VersionMismatchError
 from roadmap_svc.domain.initiative import Initiative
@@ -47,6 +48,11 @@ class RoadmapApplication(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only our settings configure the library; the base class would also merge os.environ,
+        # where a stray POSTGRES_SCHEMA or SINGLE_ROW_TRACKING could change behaviour.
+        return Environment(name, {**type(self).env, **(env or {})})
 
     def construct_mapper(self) -> Mapper[UUID]:
         return MsgspecMapper()

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import Environment, EnvType
 
 from roadmap_svc.application import APPLICATION_NAME, RoadmapApplication
 from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView
@@ -19,6 +20,13 @@ from roadmap_svc.projections.registry import PROJECTIONS, construct_view
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 10.0
+
+
+class _ProjectionRunner(ProjectionRunner[RoadmapApplication, InitiativeSummaryView]):
+    @staticmethod
+    def _construct_env(name: str, env: EnvType | None = None) -> Environment:
+        # As RoadmapApplication.construct_env: never merge os.environ into the library's settings.
+        return Environment(name, dict(env or {}))
 
 
 class SupervisedRunner:
@@ -61,7 +69,7 @@ class SupervisedRunner:
         backoff = 0.1
         while not self._stopping.is_set():
             try:
-                with ProjectionRunner(
+                with _ProjectionRunner(
                     application_class=RoadmapApplication,
                     projection_class=self.projection_class,
                     view_class=self.view_class,

@@ -50,12 +50,15 @@ def migrate(target: DatabaseTarget, migrations_dir: Path = MIGRATIONS_DIR) -> li
                     if done[path.name] != checksum:
                         raise MigrationError(f"{path.name} changed after it was applied")
                     continue
-                with conn.transaction():
-                    conn.execute(path.read_text().encode())  # our own files, not input
-                    conn.execute(
-                        "INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
-                        (path.name, checksum),
-                    )
+                try:
+                    with conn.transaction():
+                        conn.execute(path.read_text().encode())  # our own files, not input
+                        conn.execute(
+                            "INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
+                            (path.name, checksum),
+                        )
+                except psycopg.Error as exc:
+                    raise MigrationError(f"{path.name} failed and was rolled back: {exc}") from exc
                 applied.append(path.name)
                 logger.info("applied migration %s", path.name)
             _create_library_tables(target)
