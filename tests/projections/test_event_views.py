@@ -10,11 +10,11 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.initiative import Initiative
-from roadmap_svc.domain.lifecycle import DecisionKind
+from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.projections.event_views import (
-    DecisionRecord,
+    Decision,
     decision_record,
     event_type_name,
     history_entry,
@@ -233,9 +233,9 @@ def test_decision_record(kind: DecisionKind, status_after: str) -> None:
     (decision,) = (d for d in _decisions() if d.kind is kind)
     record = decision_record(decision, 123)
     quarter = {DecisionKind.APPROVE: "2026-Q3", DecisionKind.DEFER: "2026-Q4"}.get(kind)
-    assert record == DecisionRecord(
-        kind=kind.value,
-        status_after=status_after,
+    assert record == Decision(
+        kind=kind,
+        status_after=Status(status_after),
         rationale=f"because {kind.value}",
         decided_by="steering group",
         alternatives_considered=("wait", "buy"),

@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
-from roadmap_svc.api import representations, schemas
+from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
@@ -18,7 +18,7 @@ from roadmap_svc.application import DecisionInput
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
-from roadmap_svc.projections.event_views import decision_record
+from roadmap_svc.projections.event_views import Decision, decision_record
 from roadmap_svc.storage.event_log import aggregate_events
 from roadmap_svc.storage.pool import Pool
 
@@ -40,7 +40,7 @@ class DecisionController(Controller):
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.DecisionTake],
         roadmap: RoadmapDep,
-    ) -> Response[schemas.Decision]:
+    ) -> Response[Decision]:
         meta = event_meta(request, data.rationale)
         decision = DecisionInput(
             kind=DecisionKind(str(data.__struct_config__.tag)),
@@ -53,7 +53,7 @@ class DecisionController(Controller):
         outcome = roadmap.decide(initiative_id, decision, meta, if_match(request))
         record = decision_record(outcome.decision, outcome.result.position)
         return Response(
-            representations.decision(record),
+            record,
             status_code=201,
             headers={
                 "ETag": etag(outcome.result.version),
@@ -74,19 +74,19 @@ class DecisionController(Controller):
     )
     async def read(
         self, initiative_id: FromPath[UUID], version: FromPath[int], pool: PoolDep
-    ) -> schemas.Decision:
+    ) -> Decision:
         for item in await _decisions(pool, initiative_id):
             if item.version == version:
                 return item
         raise NotFoundError("decision", f"{initiative_id}@{version}")
 
 
-async def _decisions(pool: Pool, initiative_id: FromPath[UUID]) -> list[schemas.Decision]:
+async def _decisions(pool: Pool, initiative_id: FromPath[UUID]) -> list[Decision]:
     events = await aggregate_events(pool, initiative_id)
     if not events:
         raise NotFoundError("initiative", initiative_id)
     return [
-        representations.decision(decision_record(e.event, e.position))
+        decision_record(e.event, e.position)
         for e in events
         if isinstance(e.event, Initiative.DecisionTaken)
     ]

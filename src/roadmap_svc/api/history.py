@@ -7,7 +7,7 @@ from uuid import UUID
 from litestar import Controller, get
 from litestar.params import FromPath
 
-from roadmap_svc.api import representations, schemas
+from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read
 from roadmap_svc.api.dependencies import PoolDep
 from roadmap_svc.domain.errors import NotFoundError
@@ -29,8 +29,4 @@ class HistoryController(Controller):
         events = await aggregate_events(pool, initiative_id)
         if not events:
             raise NotFoundError("initiative", initiative_id)
-        return schemas.History(
-            items=[
-                representations.history_entry(history_entry(e.event, e.position)) for e in events
-            ]
-        )
+        return schemas.History(items=[history_entry(e.event, e.position) for e in events])

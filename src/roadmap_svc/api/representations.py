@@ -5,7 +5,6 @@ from __future__ import annotations
 from roadmap_svc.api import schemas
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind, Status, allowed_decisions
-from roadmap_svc.projections import event_views
 from roadmap_svc.projections.initiative_summary import InitiativeSummary
 
 
@@ -49,33 +48,4 @@ def summary(row: InitiativeSummary) -> schemas.InitiativeSummary:
         stakeholders_without_stance=list(row.stakeholders_without_stance),
         version=row.version,
         updated_at=row.updated_at,
-    )
-
-
-def decision(record: event_views.DecisionRecord) -> schemas.Decision:
-    return schemas.Decision(
-        kind=DecisionKind(record.kind),
-        status_after=Status(record.status_after),
-        rationale=record.rationale,
-        decided_by=record.decided_by,
-        alternatives_considered=list(record.alternatives_considered),
-        quarter=record.quarter,
-        revisit_on=record.revisit_on,
-        stakeholders_without_stance=list(record.stakeholders_without_stance),
-        recorded_by=record.recorded_by,
-        recorded_at=record.recorded_at,
-        version=record.version,
-        position=record.position,
-    )
-
-
-def history_entry(entry: event_views.HistoryEntry) -> schemas.HistoryEntry:
-    return schemas.HistoryEntry(
-        type=entry.type,
-        time=entry.time,
-        actor=entry.actor,
-        reason=entry.reason,
-        data=entry.data,
-        version=entry.version,
-        position=entry.position,
     )

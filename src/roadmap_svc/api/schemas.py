@@ -10,6 +10,7 @@ import msgspec
 
 from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.stakeholders import Stance
+from roadmap_svc.projections.event_views import Decision, HistoryEntry
 
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
@@ -163,34 +164,8 @@ class InitiativePage(msgspec.Struct, kw_only=True):
     next: str | None
 
 
-class Decision(msgspec.Struct, kw_only=True):
-    kind: DecisionKind
-    status_after: Status
-    rationale: str
-    decided_by: str
-    alternatives_considered: list[str]
-    quarter: str | None
-    revisit_on: date | None
-    # Stakeholders who had recorded no stance when the initiative was approved.
-    stakeholders_without_stance: list[str]
-    recorded_by: str
-    recorded_at: datetime
-    version: int
-    position: int
-
-
 class DecisionList(msgspec.Struct, kw_only=True):
     items: list[Decision]
-
-
-class HistoryEntry(msgspec.Struct, kw_only=True):
-    type: str
-    time: datetime
-    actor: str
-    reason: str | None
-    data: dict[str, Any]
-    version: int
-    position: int
 
 
 class History(msgspec.Struct, kw_only=True):

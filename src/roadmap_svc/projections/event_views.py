@@ -10,6 +10,7 @@ import msgspec
 from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.initiative import Initiative
+from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.meta import EventMeta
 
 _ENVELOPE = frozenset(
@@ -27,14 +28,17 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     position: int
 
 
-class DecisionRecord(msgspec.Struct, frozen=True, kw_only=True):
-    kind: str
-    status_after: str
+class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    """A decision as the log shows it: the recorded event, in the decision log's words."""
+
+    kind: DecisionKind
+    status_after: Status
     rationale: str
     decided_by: str
     alternatives_considered: tuple[str, ...]
     quarter: str | None
     revisit_on: date | None
+    # Stakeholders who had recorded no stance when the initiative was approved.
     stakeholders_without_stance: tuple[str, ...]
     recorded_by: str
     recorded_at: datetime
@@ -62,7 +66,7 @@ def history_entry(domain_event: Aggregate.Event, position: int) -> HistoryEntry:
     )
 
 
-def decision_record(domain_event: Initiative.DecisionTaken, position: int) -> DecisionRecord:
+def decision_record(domain_event: Initiative.DecisionTaken, position: int) -> Decision:
     quarter = None
     revisit_on = None
     left_out: tuple[str, ...] = ()
@@ -72,9 +76,9 @@ def decision_record(domain_event: Initiative.DecisionTaken, position: int) -> De
     elif isinstance(domain_event, Initiative.Deferred):
         quarter = domain_event.to_quarter
         revisit_on = domain_event.revisit_on
-    return DecisionRecord(
-        kind=domain_event.kind.value,
-        status_after=domain_event.leads_to.value,
+    return Decision(
+        kind=domain_event.kind,
+        status_after=domain_event.leads_to,
         rationale=domain_event.rationale,
         decided_by=domain_event.decided_by,
         alternatives_considered=domain_event.alternatives_considered,
