@@ -115,8 +115,8 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
             tags=("payments", f"team-{n}"),
             meta=_meta("pitch"),
         )
-        ids.append(result.id)
-        positions.append(result.position)
+        ids.append(result.result.id)
+        positions.append(result.result.position)
     first, second, third, fourth, _fifth = ids
 
     def decide(initiative_id: UUID, kind: DecisionKind, **fields: Any) -> None:
@@ -128,12 +128,12 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
     positions.append(
         app.add_stakeholder(
             first, name="Linus", role="security", meta=_meta(), expected_version=1
-        ).position
+        ).result.position
     )
     positions.append(
         app.add_stakeholder(
             first, name="Margaret", role=None, meta=_meta(), expected_version=2
-        ).position
+        ).result.position
     )
     positions.append(
         app.record_stance(
@@ -143,7 +143,7 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
             note="threat model first",
             meta=_meta(),
             expected_version=3,
-        ).position
+        ).result.position
     )
     decide(first, DecisionKind.APPROVE, quarter="2031-Q1")
     decide(first, DecisionKind.START)
@@ -152,10 +152,12 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
     positions.append(
         app.revise_initiative(
             third, {"title": "Renamed", "tags": ["web"]}, _meta(), expected_version=None
-        ).position
+        ).result.position
     )
     positions.append(
-        app.revise_initiative(fourth, {"sponsor": None}, _meta(), expected_version=1).position
+        app.revise_initiative(
+            fourth, {"sponsor": None}, _meta(), expected_version=1
+        ).result.position
     )
     next_year = datetime.now(UTC).year + 1
     decide(fourth, DecisionKind.DEFER, quarter=f"{next_year}-Q3")
@@ -247,7 +249,7 @@ async def test_runner_follows_new_events_while_running(store: Store, runners: Ru
     active = await asyncio.to_thread(runners.start, store.runner_env)
     assert await _caught_up(store.pool, head)
 
-    later = await asyncio.to_thread(
+    later_outcome = await asyncio.to_thread(
         store.app.propose_initiative,
         title="Proposed while the runner runs",
         problem_statement="p",
@@ -257,6 +259,7 @@ async def test_runner_follows_new_events_while_running(store: Store, runners: Ru
         tags=(),
         meta=_meta(),
     )
+    later = later_outcome.result
     assert later.position > head
     assert await _caught_up(store.pool, later.position)
     _assert_healthy(active)

@@ -51,7 +51,7 @@ class DecisionController(Controller):
             revisit_on=getattr(data, "revisit_on", None),
         )
         outcome = roadmap.decide(initiative_id, decision, meta, if_match(request))
-        record = decision_record(outcome.decision, outcome.result.position)
+        record = decision_record(outcome.event, outcome.result.position)
         return Response(
             record,
             status_code=201,

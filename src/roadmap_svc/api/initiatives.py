@@ -16,7 +16,7 @@ from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.reads import ensure_position
 from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.application import CommandResult
+from roadmap_svc.application import Outcome, RoadmapApplication
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
@@ -37,9 +37,10 @@ MinPosition = Annotated[
 
 
 def written(
-    roadmap: RoadmapDep, result: CommandResult, status_code: int = 200
+    roadmap: RoadmapApplication, outcome: Outcome, status_code: int = 200
 ) -> Response[schemas.Initiative]:
     """The initiative as this write left it, with its ETag and the write's position."""
+    result = outcome.result
     aggregate = roadmap.get_initiative(result.id, version=result.version)
     headers = {"ETag": etag(result.version), POSITION_HEADER: str(result.position)}
     if status_code == 201:  # noqa: PLR2004

@@ -74,3 +74,74 @@ class ConcurrentWriteError(DomainError):
 
     def __init__(self) -> None:
         super().__init__("another change was saved first; reload and try again")
+
+
+class ConflictError(DomainError):
+    """The command conflicts with what is already recorded; `kind` names the conflict."""
+
+    kind = "conflict"
+
+
+class TeamNameTakenError(ConflictError):
+    kind = "team-name-taken"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a team named {name!r} exists already (names ignore case)")
+        self.name = name
+
+
+class ExternalKeyTakenError(ConflictError):
+    kind = "external-key-taken"
+
+    def __init__(self, system: str, key: str, linked_to: str) -> None:
+        super().__init__(f"{system} key {key!r} is already linked to {linked_to}")
+        self.system = system
+        self.key = key
+        self.linked_to = linked_to
+
+
+class DuplicateDependencyError(ConflictError):
+    kind = "duplicate-dependency"
+
+    def __init__(self) -> None:
+        super().__init__("this milestone already depends on that milestone")
+
+
+class DependencyCycleError(ConflictError):
+    kind = "dependency-cycle"
+
+    def __init__(self, cycle: list[str]) -> None:
+        super().__init__("the dependency would close a cycle: " + " -> ".join(cycle))
+        self.cycle = cycle
+
+
+class AssignmentExistsError(ConflictError):
+    kind = "assignment-exists"
+
+    def __init__(self) -> None:
+        super().__init__("this team (and person) is already assigned for that quarter")
+
+
+class AssignmentReleasedError(ConflictError):
+    kind = "assignment-released"
+
+    def __init__(self) -> None:
+        super().__init__("the assignment was released and can no longer be changed")
+
+
+class MetricExistsError(ConflictError):
+    kind = "metric-exists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a metric named {name!r} is already defined on this initiative")
+
+
+class MilestoneTransitionError(DomainError):
+    def __init__(self, operation: str, status: str, allowed: Sequence[str]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none (the milestone is closed)"
+        super().__init__(
+            f"cannot {operation} a milestone that is {status}; allowed: {allowed_text}"
+        )
+        self.operation = operation
+        self.status = status
+        self.allowed = tuple(allowed)

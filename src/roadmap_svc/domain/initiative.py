@@ -4,18 +4,60 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, ClassVar
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from roadmap_svc.domain.assignments import (
+    MAX_ASSIGNMENT_FTE,
+    Assignment,
+    AssignmentChanged,
+    AssignmentReleased,
+    TeamAssigned,
+    fte_value,
+)
+from roadmap_svc.domain.dates import not_after_today, plausible_date
+from roadmap_svc.domain.dependency_graph import MilestoneGraph
 from roadmap_svc.domain.errors import (
+    AssignmentExistsError,
+    AssignmentReleasedError,
+    DuplicateDependencyError,
     InitiativeClosedError,
     InvalidValueError,
+    MetricExistsError,
+    NotFoundError,
     NothingToChangeError,
     StakeholderExistsError,
     UnknownStakeholderError,
 )
+from roadmap_svc.domain.external_refs import ExternalKeyLinked, ExternalLink
 from roadmap_svc.domain.lifecycle import OPEN_STATUSES, DecisionKind, Status, next_status
 from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.domain.metrics import (
+    Direction,
+    MeasurementRecorded,
+    Metric,
+    MetricDefined,
+    check_target,
+)
+from roadmap_svc.domain.milestone_events import (
+    MilestoneAdded,
+    MilestoneCompleted,
+    MilestoneDependencyAdded,
+    MilestoneDependencyRemoved,
+    MilestoneDropped,
+    MilestoneMissed,
+    MilestoneReplanned,
+    MilestoneStarted,
+)
+from roadmap_svc.domain.milestones import (
+    MAX_LAG_DAYS,
+    DependencyType,
+    Milestone,
+    MilestoneOperation,
+    MilestoneStatus,
+    require_allowed,
+)
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.stakeholders import Stakeholder, Stance, stakeholder_key
 from roadmap_svc.domain.text import normalise_tags, optional_text, required_text
@@ -151,6 +193,10 @@ class Initiative(Aggregate):
         self.revisit_on: date | None = None
         self.last_decision: DecisionKind | None = None
         self.stakeholders: dict[str, Stakeholder] = {}
+        self.milestones: dict[UUID, Milestone] = {}
+        self.assignments: dict[UUID, Assignment] = {}
+        self.metrics: dict[UUID, Metric] = {}
+        self.external_links: list[ExternalLink] = []
         del meta  # recorded on the event; not aggregate state
 
     # ---- details --------------------------------------------------------------------------
@@ -402,6 +448,288 @@ class Initiative(Aggregate):
     ) -> None:
         self._apply_decision(Initiative.Completed)
 
+    # ---- milestones -----------------------------------------------------------------------
+
+    def milestone(self, milestone_id: UUID) -> Milestone:
+        try:
+            return self.milestones[milestone_id]
+        except KeyError:
+            raise NotFoundError("milestone", milestone_id) from None
+
+    def add_milestone(
+        self, *, title: str, success_criteria: str, target_date: date, meta: EventMeta
+    ) -> UUID:
+        self._require_open()
+        milestone_id = uuid4()
+        self.trigger_event(
+            MilestoneAdded,
+            meta=meta,
+            milestone_id=milestone_id,
+            title=required_text("title", title),
+            success_criteria=required_text("success_criteria", success_criteria),
+            target_date=plausible_date("target_date", target_date),
+        )
+        return milestone_id
+
+    def replan_milestone(
+        self, milestone_id: UUID, *, to_date: date, reason: str, meta: EventMeta
+    ) -> None:
+        milestone = self._open_milestone(milestone_id, MilestoneOperation.REPLAN)
+        if plausible_date("target_date", to_date) == milestone.target_date:
+            raise InvalidValueError("target_date", f"is already the target date ({to_date})")
+        self.trigger_event(
+            MilestoneReplanned,
+            meta=meta,
+            milestone_id=milestone_id,
+            from_date=milestone.target_date,
+            to_date=to_date,
+            reason=required_text("reason", reason),
+        )
+
+    def start_milestone(self, milestone_id: UUID, meta: EventMeta) -> None:
+        self._open_milestone(milestone_id, MilestoneOperation.START)
+        self.trigger_event(MilestoneStarted, meta=meta, milestone_id=milestone_id)
+
+    def complete_milestone(
+        self, milestone_id: UUID, *, actual_date: date, today: date, meta: EventMeta
+    ) -> None:
+        self._open_milestone(milestone_id, MilestoneOperation.COMPLETE)
+        self.trigger_event(
+            MilestoneCompleted,
+            meta=meta,
+            milestone_id=milestone_id,
+            actual_date=not_after_today("actual_date", actual_date, today),
+        )
+
+    def miss_milestone(self, milestone_id: UUID, *, reason: str | None, meta: EventMeta) -> None:
+        self._open_milestone(milestone_id, MilestoneOperation.MISS)
+        self.trigger_event(
+            MilestoneMissed,
+            meta=meta,
+            milestone_id=milestone_id,
+            reason=optional_text("reason", reason),
+        )
+
+    def drop_milestone(self, milestone_id: UUID, *, reason: str, meta: EventMeta) -> None:
+        self._open_milestone(milestone_id, MilestoneOperation.DROP)
+        self.trigger_event(
+            MilestoneDropped,
+            meta=meta,
+            milestone_id=milestone_id,
+            reason=required_text("reason", reason),
+        )
+
+    def add_dependency(
+        self,
+        milestone_id: UUID,
+        *,
+        upstream_initiative_id: UUID,
+        upstream: Milestone,
+        type: DependencyType,  # noqa: A002 - the domain's word
+        lag_days: int,
+        graph: MilestoneGraph,
+        meta: EventMeta,
+    ) -> UUID:
+        """Make this milestone depend on `upstream`; `graph` refuses a cycle."""
+        milestone = self._open_milestone(milestone_id, MilestoneOperation.ADD_DEPENDENCY)
+        if upstream.id == milestone.id:
+            raise InvalidValueError("upstream_milestone_id", "a milestone cannot depend on itself")
+        if upstream.status is MilestoneStatus.DROPPED:
+            raise InvalidValueError("upstream_milestone_id", "that milestone was dropped")
+        if any(d.upstream_milestone_id == upstream.id for d in milestone.dependencies):
+            raise DuplicateDependencyError
+        if not -MAX_LAG_DAYS <= lag_days <= MAX_LAG_DAYS:
+            raise InvalidValueError("lag_days", f"must be within ±{MAX_LAG_DAYS} days")
+        graph.add_edge(upstream.id, milestone.id)
+        dependency_id = uuid4()
+        self.trigger_event(
+            MilestoneDependencyAdded,
+            meta=meta,
+            milestone_id=milestone_id,
+            dependency_id=dependency_id,
+            upstream_initiative_id=upstream_initiative_id,
+            upstream_milestone_id=upstream.id,
+            type=type,
+            lag_days=lag_days,
+        )
+        return dependency_id
+
+    def remove_dependency(
+        self, milestone_id: UUID, dependency_id: UUID, *, graph: MilestoneGraph, meta: EventMeta
+    ) -> None:
+        self._require_open()
+        milestone = self.milestone(milestone_id)
+        dependency = next((d for d in milestone.dependencies if d.id == dependency_id), None)
+        if dependency is None:
+            raise NotFoundError("dependency", dependency_id)
+        graph.remove_edge(dependency.upstream_milestone_id, milestone_id)
+        self.trigger_event(
+            MilestoneDependencyRemoved,
+            meta=meta,
+            milestone_id=milestone_id,
+            dependency_id=dependency_id,
+            upstream_milestone_id=dependency.upstream_milestone_id,
+        )
+
+    def _open_milestone(self, milestone_id: UUID, operation: MilestoneOperation) -> Milestone:
+        self._require_open()
+        milestone = self.milestone(milestone_id)
+        require_allowed(milestone, operation)
+        return milestone
+
+    # ---- assignments ----------------------------------------------------------------------
+
+    def assignment(self, assignment_id: UUID) -> Assignment:
+        try:
+            return self.assignments[assignment_id]
+        except KeyError:
+            raise NotFoundError("assignment", assignment_id) from None
+
+    def assign_team(
+        self,
+        *,
+        team_id: UUID,
+        quarter: str,
+        fte: float,
+        person: str | None,
+        role: str | None,
+        meta: EventMeta,
+    ) -> UUID:
+        """Put a team on the initiative; over-allocation of the team is never refused here."""
+        self._require_open()
+        quarter_text = str(Quarter.parse(quarter))
+        person = optional_text("person", person)
+        for existing in self.assignments.values():
+            if (
+                not existing.released
+                and existing.team_id == team_id
+                and existing.quarter == quarter_text
+                and _same_person(existing.person, person)
+            ):
+                raise AssignmentExistsError
+        assignment_id = uuid4()
+        self.trigger_event(
+            TeamAssigned,
+            meta=meta,
+            assignment_id=assignment_id,
+            team_id=team_id,
+            quarter=quarter_text,
+            fte=fte_value("fte", fte, maximum=MAX_ASSIGNMENT_FTE),
+            person=person,
+            role=optional_text("role", role),
+        )
+        return assignment_id
+
+    def change_assignment(
+        self, assignment_id: UUID, changes: dict[str, Any], meta: EventMeta
+    ) -> None:
+        """Change fte, person or role; a None person or role removes it."""
+        self._require_open()
+        current = self.assignment(assignment_id)
+        if current.released:
+            raise AssignmentReleasedError
+        new: dict[str, Any] = {"fte": None, "person": None, "role": None}
+        cleared: list[str] = []
+        for field, value in changes.items():
+            if field == "fte":
+                fte = fte_value("fte", value, maximum=MAX_ASSIGNMENT_FTE)
+                new["fte"] = fte if fte != current.fte else None
+            elif field in {"person", "role"}:
+                if value is None:
+                    if getattr(current, field) is not None:
+                        cleared.append(field)
+                elif (text := required_text(field, value)) != getattr(current, field):
+                    new[field] = text
+            else:
+                raise InvalidValueError(field, "cannot be changed on an assignment")
+        if all(v is None for v in new.values()) and not cleared:
+            raise NothingToChangeError
+        self.trigger_event(
+            AssignmentChanged,
+            meta=meta,
+            assignment_id=assignment_id,
+            cleared=tuple(cleared),
+            **new,
+        )
+
+    def release_assignment(self, assignment_id: UUID, *, reason: str, meta: EventMeta) -> None:
+        self._require_open()
+        if self.assignment(assignment_id).released:
+            raise AssignmentReleasedError
+        self.trigger_event(
+            AssignmentReleased,
+            meta=meta,
+            assignment_id=assignment_id,
+            reason=required_text("reason", reason),
+        )
+
+    # ---- success metrics ------------------------------------------------------------------
+
+    def define_metric(
+        self,
+        *,
+        name: str,
+        unit: str,
+        baseline: float,
+        target: float,
+        direction: Direction,
+        meta: EventMeta,
+    ) -> UUID:
+        self._require_open()
+        clean = required_text("name", name)
+        if any(m.name.casefold() == clean.casefold() for m in self.metrics.values()):
+            raise MetricExistsError(clean)
+        check_target(baseline, target, direction)
+        metric_id = uuid4()
+        self.trigger_event(
+            MetricDefined,
+            meta=meta,
+            metric_id=metric_id,
+            name=clean,
+            unit=required_text("unit", unit),
+            baseline=baseline,
+            target=target,
+            direction=direction,
+        )
+        return metric_id
+
+    def record_measurement(
+        self,
+        metric_id: UUID,
+        *,
+        value: float,
+        measured_on: date,
+        note: str | None,
+        today: date,
+        meta: EventMeta,
+    ) -> None:
+        self._require_open()
+        if metric_id not in self.metrics:
+            raise NotFoundError("metric", metric_id)
+        self.trigger_event(
+            MeasurementRecorded,
+            meta=meta,
+            metric_id=metric_id,
+            value=value,
+            measured_on=not_after_today("measured_on", measured_on, today),
+            note=optional_text("note", note),
+        )
+
+    # ---- external keys --------------------------------------------------------------------
+
+    def link_external_key(
+        self, *, system: str, key: str, url: str | None, milestone_id: UUID | None, meta: EventMeta
+    ) -> None:
+        """Record the link on the initiative (the key's own aggregate guards uniqueness)."""
+        self._require_open()
+        if milestone_id is not None:
+            self.milestone(milestone_id)
+        self.trigger_event(
+            ExternalKeyLinked, meta=meta, system=system, key=key, url=url, milestone_id=milestone_id
+        )
+
+    # ---- helpers --------------------------------------------------------------------------
+
     def _apply_decision(self, decision: type[Initiative.DecisionTaken]) -> None:
         # Metadata and rationale live on the event; the aggregate keeps only what rules need.
         self.status = decision.leads_to
@@ -410,6 +738,10 @@ class Initiative(Aggregate):
     def _require_open(self) -> None:
         if self.status not in OPEN_STATUSES:
             raise InitiativeClosedError(self.status.value)
+
+
+def _same_person(a: str | None, b: str | None) -> bool:
+    return (a or "").casefold() == (b or "").casefold()
 
 
 _SIMPLE_DECISIONS = {

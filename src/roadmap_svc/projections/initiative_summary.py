@@ -54,13 +54,11 @@ def fold(
 def apply(
     domain_event: Aggregate.Event, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary | None:
-    del domain_event, position
-    return summary  # events this view does not show
-
-
-def shows(event_type: type[object]) -> bool:
-    """Whether the view changes on this kind of event (others only move its position)."""
-    return apply.dispatch(event_type) is not apply.dispatch(object)
+    # Events of other aggregates find no row; other initiative events (milestones,
+    # assignments, ...) only move its version, so the list agrees with the ETag.
+    if summary is None:
+        return None
+    return _touch(summary, domain_event, position)
 
 
 @apply.register

@@ -10,7 +10,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.types.json import Jsonb
 
-from roadmap_svc.projections.initiative_summary import InitiativeSummary, apply, shows
+from roadmap_svc.projections.initiative_summary import InitiativeSummary, apply
 
 _COLUMNS = (
     "id, title, status, owner, sponsor, proposer, quarter, tags, last_decision, stakeholders,"
@@ -35,7 +35,7 @@ RESET_VIEW = "DELETE FROM initiative_summary_view"
 class InitiativeSummaryView(PostgresTrackingRecorder):
     def apply_event(self, domain_event: object, tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            if isinstance(domain_event, Aggregate.Event) and shows(type(domain_event)):
+            if isinstance(domain_event, Aggregate.Event):
                 row = curs.execute(SELECT_FOR_UPDATE, (domain_event.originator_id,)).fetchone()
                 current = None if row is None else msgspec.convert(row, InitiativeSummary)
                 updated = apply(domain_event, current, tracking.notification_id)

@@ -1,0 +1,1 @@
+"""The Application's command methods, one module per part of the domain."""

@@ -1,0 +1,67 @@
+"""Commands on teams; a name is claimed with the team, atomically, so names stay unique."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from roadmap_svc.commands.unit_of_work import Outcome, UnitOfWork
+from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.domain.team import Team
+from roadmap_svc.domain.team_names import TeamName, team_name_id, team_name_key
+
+
+class TeamCommands(UnitOfWork):
+    def register_team(self, *, name: str, wip_limit: int | None, meta: EventMeta) -> Outcome:
+        def register() -> Sequence[Aggregate]:
+            team = Team.register(name=name, wip_limit=wip_limit, meta=meta)
+            return [team, self._claim(team.name, team.id)]
+
+        return self.create(register)
+
+    def get_team(self, team_id: UUID, version: int | None = None) -> Team:
+        return self.load(Team, team_id, version)
+
+    def rename_team(
+        self, team_id: UUID, *, name: str, meta: EventMeta, expected_version: int | None
+    ) -> Outcome:
+        def rename(team: Team) -> Sequence[Aggregate]:
+            old_name = team.name
+            team.rename(name, meta)
+            claim = self._claim(team.name, team.id)
+            if team_name_key(old_name) == team_name_key(team.name):
+                return [claim]  # only the spelling changed: same claim
+            old_claim = self.load(TeamName, team_name_id(old_name))
+            old_claim.release(team.id)
+            return [claim, old_claim]
+
+        return self.run(Team, team_id, expected_version, rename)
+
+    def set_team_capacity(
+        self,
+        team_id: UUID,
+        *,
+        quarter: str,
+        fte: float,
+        meta: EventMeta,
+        expected_version: int | None,
+    ) -> Outcome:
+        return self.run(
+            Team, team_id, expected_version, lambda t: t.set_capacity(quarter, fte, meta)
+        )
+
+    def set_team_wip_limit(
+        self, team_id: UUID, *, wip_limit: int | None, meta: EventMeta, expected_version: int | None
+    ) -> Outcome:
+        return self.run(Team, team_id, expected_version, lambda t: t.set_wip_limit(wip_limit, meta))
+
+    def _claim(self, name: str, team_id: UUID) -> TeamName:
+        # Two concurrent claims of a new name both create version 1 of the same aggregate; the
+        # event store keeps one, and the other's retry finds the name held.
+        claim = self.find(TeamName, team_name_id(name))
+        if claim is None:
+            return TeamName(name=name, team_id=team_id)
+        claim.claim(name, team_id)
+        return claim
