@@ -14,15 +14,19 @@ from litestar.openapi.plugins import SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
+from roadmap_svc.api.assignments import AssignmentController, MetricController
 from roadmap_svc.api.auth import authentication_middleware
 from roadmap_svc.api.decisions import DecisionController
 from roadmap_svc.api.dependencies import DEPENDENCIES
+from roadmap_svc.api.external_refs import ExternalRefController, ExternalRefLinkController
 from roadmap_svc.api.health import HealthController
 from roadmap_svc.api.history import HistoryController
 from roadmap_svc.api.initiatives import InitiativeController
+from roadmap_svc.api.milestones import MilestoneController
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
+from roadmap_svc.api.teams import TeamController
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
 from roadmap_svc.projections.runner import start_runners, stop_runners
@@ -63,6 +67,12 @@ def create_app(
             StakeholderController,
             DecisionController,
             HistoryController,
+            MilestoneController,
+            AssignmentController,
+            MetricController,
+            ExternalRefLinkController,
+            ExternalRefController,
+            TeamController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[authentication_middleware()],

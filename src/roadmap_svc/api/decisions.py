@@ -12,8 +12,8 @@ from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
-from roadmap_svc.api.initiatives import POSITION_HEADER
 from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.api.writes import POSITION_HEADER
 from roadmap_svc.application import DecisionInput
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.initiative import Initiative
@@ -83,7 +83,7 @@ class DecisionController(Controller):
 
 async def _decisions(pool: Pool, initiative_id: FromPath[UUID]) -> list[Decision]:
     events = await aggregate_events(pool, initiative_id)
-    if not events:
+    if not events or not isinstance(events[0].event, Initiative.Proposed):
         raise NotFoundError("initiative", initiative_id)
     return [
         decision_record(e.event, e.position)

@@ -16,14 +16,13 @@ from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.reads import ensure_position
 from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.application import Outcome, RoadmapApplication
+from roadmap_svc.api.writes import written
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
 from roadmap_svc.projections.projection import InitiativeSummaryProjection
 from roadmap_svc.projections.registry import tracking_table
 
-POSITION_HEADER = "Roadmap-Position"
 SUMMARY_TRACKING = tracking_table(InitiativeSummaryProjection)
 
 MinPosition = Annotated[
@@ -34,22 +33,6 @@ MinPosition = Annotated[
         "`position` a write returned: read-your-writes.",
     ),
 ]
-
-
-def written(
-    roadmap: RoadmapApplication, outcome: Outcome, status_code: int = 200
-) -> Response[schemas.Initiative]:
-    """The initiative as this write left it, with its ETag and the write's position."""
-    result = outcome.result
-    aggregate = roadmap.get_initiative(result.id, version=result.version)
-    headers = {"ETag": etag(result.version), POSITION_HEADER: str(result.position)}
-    if status_code == 201:  # noqa: PLR2004
-        headers["Location"] = f"/v1/initiatives/{result.id}"
-    return Response(
-        representations.initiative(aggregate, position=result.position),
-        status_code=status_code,
-        headers=headers,
-    )
 
 
 class InitiativeController(Controller):

@@ -40,6 +40,12 @@ _DOMAIN_KINDS: dict[type[errors.DomainError], tuple[int, str, str]] = {
     errors.NotFoundError: (404, "not-found", "Not found"),
     errors.VersionMismatchError: (412, "version-mismatch", "Stale version"),
     errors.ConcurrentWriteError: (409, "concurrent-write", "Concurrent change"),
+    errors.MilestoneTransitionError: (
+        409,
+        "milestone-transition",
+        "Not allowed for this milestone",
+    ),
+    errors.ConflictError: (409, "conflict", "Conflicts with what is recorded"),
 }
 
 
@@ -68,6 +74,8 @@ def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
         (422, "domain-rule", "Refused by a domain rule"),
     )
     extra: dict[str, Any] = {}
+    if isinstance(exc, errors.ConflictError):
+        kind = exc.kind  # each conflict has its own stable type
     if isinstance(exc, errors.InvalidValueError):
         extra["errors"] = [{"field": exc.field, "message": exc.message}]
     elif isinstance(exc, errors.InvalidTransitionError):
@@ -76,6 +84,16 @@ def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
             "decision": exc.decision,
             "allowed_decisions": exc.allowed,
         }
+    elif isinstance(exc, errors.MilestoneTransitionError):
+        extra = {
+            "operation": exc.operation,
+            "milestone_status": exc.status,
+            "allowed_operations": exc.allowed,
+        }
+    elif isinstance(exc, errors.DependencyCycleError):
+        extra = {"cycle": exc.cycle}
+    elif isinstance(exc, errors.ExternalKeyTakenError):
+        extra = {"linked_to": exc.linked_to}
     elif isinstance(exc, errors.VersionMismatchError):
         extra = {"expected_version": exc.expected, "current_version": exc.actual}
     return problem(status, kind, title, str(exc), **extra)

@@ -28,6 +28,10 @@ def initiative(aggregate: Initiative, position: int | None = None) -> schemas.In
             for s in aggregate.stakeholders.values()
         ],
         stakeholders_without_stance=list(aggregate.stakeholders_without_stance),
+        milestones=list(aggregate.milestones.values()),
+        assignments=list(aggregate.assignments.values()),
+        metrics=list(aggregate.metrics.values()),
+        external_refs=list(aggregate.external_links),
         version=aggregate.version,
         proposed_at=aggregate.created_on,
         updated_at=aggregate.modified_on,

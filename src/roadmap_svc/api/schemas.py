@@ -8,7 +8,11 @@ from uuid import UUID
 
 import msgspec
 
+from roadmap_svc.domain.assignments import Assignment
+from roadmap_svc.domain.external_refs import ExternalLink
 from roadmap_svc.domain.lifecycle import DecisionKind, Status
+from roadmap_svc.domain.metrics import Metric
+from roadmap_svc.domain.milestones import Milestone
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.projections.event_views import Decision, HistoryEntry
 
@@ -138,6 +142,10 @@ class Initiative(msgspec.Struct, kw_only=True):
     allowed_decisions: list[DecisionKind]
     stakeholders: list[Stakeholder]
     stakeholders_without_stance: list[str]
+    milestones: list[Milestone]
+    assignments: list[Assignment]  # released ones included, marked released
+    metrics: list[Metric]
+    external_refs: list[ExternalLink]
     version: int
     proposed_at: datetime
     updated_at: datetime

@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_write
 from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.initiatives import written
 from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.api.writes import written
 
 
 class StakeholderController(Controller):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from roadmap_svc.commands.unit_of_work import Outcome, UnitOfWork
+from roadmap_svc.domain.errors import InvalidValueError, NothingToChangeError
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.team import Team
 from roadmap_svc.domain.team_names import TeamName, team_name_id, team_name_key
@@ -24,20 +26,50 @@ class TeamCommands(UnitOfWork):
     def get_team(self, team_id: UUID, version: int | None = None) -> Team:
         return self.load(Team, team_id, version)
 
+    def update_team(
+        self,
+        team_id: UUID,
+        changes: dict[str, Any],
+        *,
+        meta: EventMeta,
+        expected_version: int | None,
+    ) -> Outcome:
+        """Rename and/or set the WIP limit, in one unit of work."""
+        unknown = set(changes) - {"name", "wip_limit"}
+        if unknown:
+            raise InvalidValueError(min(unknown), "cannot be changed on a team")
+        if not changes:
+            raise NothingToChangeError
+
+        def update(team: Team) -> Sequence[Aggregate]:
+            version = team.version
+            claims: list[Aggregate] = []
+            if "name" in changes and str(changes["name"]).strip() != team.name:
+                claims = self._move_claim(team, changes["name"], meta)
+            if "wip_limit" in changes and changes["wip_limit"] != team.wip_limit:
+                team.set_wip_limit(changes["wip_limit"], meta)
+            if team.version == version:
+                raise NothingToChangeError
+            return claims
+
+        return self.run(Team, team_id, expected_version, update)
+
     def rename_team(
         self, team_id: UUID, *, name: str, meta: EventMeta, expected_version: int | None
     ) -> Outcome:
-        def rename(team: Team) -> Sequence[Aggregate]:
-            old_name = team.name
-            team.rename(name, meta)
-            claim = self._claim(team.name, team.id)
-            if team_name_key(old_name) == team_name_key(team.name):
-                return [claim]  # only the spelling changed: same claim
-            old_claim = self.load(TeamName, team_name_id(old_name))
-            old_claim.release(team.id)
-            return [claim, old_claim]
+        return self.update_team(
+            team_id, {"name": name}, meta=meta, expected_version=expected_version
+        )
 
-        return self.run(Team, team_id, expected_version, rename)
+    def _move_claim(self, team: Team, name: str, meta: EventMeta) -> list[Aggregate]:
+        old_name = team.name
+        team.rename(name, meta)
+        claim = self._claim(team.name, team.id)
+        if team_name_key(old_name) == team_name_key(team.name):
+            return [claim]  # only the spelling changed: same claim
+        old_claim = self.load(TeamName, team_name_id(old_name))
+        old_claim.release(team.id)
+        return [claim, old_claim]
 
     def set_team_capacity(
         self,
@@ -55,7 +87,9 @@ class TeamCommands(UnitOfWork):
     def set_team_wip_limit(
         self, team_id: UUID, *, wip_limit: int | None, meta: EventMeta, expected_version: int | None
     ) -> Outcome:
-        return self.run(Team, team_id, expected_version, lambda t: t.set_wip_limit(wip_limit, meta))
+        return self.update_team(
+            team_id, {"wip_limit": wip_limit}, meta=meta, expected_version=expected_version
+        )
 
     def _claim(self, name: str, team_id: UUID) -> TeamName:
         # Two concurrent claims of a new name both create version 1 of the same aggregate; the

@@ -55,7 +55,13 @@ class MilestoneReplanned(MilestoneEvent):
     reason: str
 
     def changed(self, milestone: Milestone) -> Milestone:
-        slip = Slip(from_date=self.from_date, to_date=self.to_date, reason=self.reason)
+        slip = Slip(
+            from_date=self.from_date,
+            to_date=self.to_date,
+            reason=self.reason,
+            recorded_by=self.meta.actor,
+            recorded_at=self.timestamp,
+        )
         status = (
             MilestoneStatus.PLANNED
             if milestone.status is MilestoneStatus.MISSED

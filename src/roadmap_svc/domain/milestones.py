@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -52,6 +52,8 @@ class Slip(msgspec.Struct, frozen=True, kw_only=True):
     from_date: date
     to_date: date
     reason: str
+    recorded_by: str
+    recorded_at: datetime
 
 
 class Dependency(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,0 +1,84 @@
+"""External keys: link `jira / PROJ-123` to an initiative or milestone, and look it up."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from roadmap_svc.api import planning_schemas as ps
+from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.dependencies import RoadmapDep
+from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.api.writes import write_headers
+from roadmap_svc.domain import external_refs
+
+
+def _shape(ref: external_refs.ExternalRef) -> ps.ExternalRef:
+    href = f"/v1/initiatives/{ref.initiative_id}"
+    if ref.milestone_id is not None:
+        href += f"/milestones/{ref.milestone_id}"
+    return ps.ExternalRef(
+        system=ref.system,
+        key=ref.key,
+        url=ref.url,
+        target="initiative" if ref.milestone_id is None else "milestone",
+        initiative_id=ref.initiative_id,
+        milestone_id=ref.milestone_id,
+        href=href,
+    )
+
+
+def _location(ref: ps.ExternalRef) -> str:
+    return f"/v1/external-refs/{quote(ref.system, safe='')}/{quote(ref.key, safe='')}"
+
+
+class ExternalRefLinkController(Controller):
+    path = "/v1/initiatives/{initiative_id:uuid}/external-refs"
+    tags = ("external refs",)
+
+    @post(
+        "/",
+        operation_id="LinkExternalKey",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Link a key of another system to the initiative or one of its milestones",
+    )
+    def link(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        data: JSONBody[ps.ExternalRefLink],
+        roadmap: RoadmapDep,
+    ) -> Response[ps.ExternalRef]:
+        outcome = roadmap.link_external_key(
+            initiative_id,
+            system=data.system,
+            key=data.key,
+            url=data.url,
+            milestone_id=data.milestone_id,
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        body = _shape(roadmap.find_external_ref(outcome.event.system, outcome.event.key))
+        return Response(body, status_code=201, headers=write_headers(outcome, _location(body)))
+
+
+class ExternalRefController(Controller):
+    path = "/v1/external-refs"
+    tags = ("external refs",)
+
+    @get(
+        "/{system:str}/{key:str}",
+        operation_id="FindExternalRef",
+        guards=[can_read],
+        sync_to_thread=True,
+        summary="Which of our objects an external key belongs to",
+    )
+    def find(
+        self, system: FromPath[str], key: FromPath[str], roadmap: RoadmapDep
+    ) -> ps.ExternalRef:
+        return _shape(roadmap.find_external_ref(system, key))

@@ -1,0 +1,264 @@
+"""/v1/initiatives/{id}/milestones: dated promises, their re-plans and their dependencies."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import FromPath, JSONBody
+
+from roadmap_svc.api import planning_schemas as ps
+from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.dependencies import RoadmapDep
+from roadmap_svc.api.etags import etag
+from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.api.writes import written_part
+from roadmap_svc.application import Outcome, RoadmapApplication
+from roadmap_svc.domain.milestones import Milestone
+
+
+def _milestone_written(
+    roadmap: RoadmapApplication, outcome: Outcome, milestone_id: UUID, status_code: int = 200
+) -> Response[Milestone]:
+    location = f"/v1/initiatives/{outcome.result.id}/milestones/{milestone_id}"
+    return written_part(
+        roadmap,
+        outcome,
+        lambda initiative: initiative.milestone(milestone_id),
+        status_code=status_code,
+        location=location if status_code == 201 else None,  # noqa: PLR2004
+    )
+
+
+class MilestoneController(Controller):
+    path = "/v1/initiatives/{initiative_id:uuid}/milestones"
+    tags = ("milestones",)
+
+    @post(
+        "/",
+        operation_id="AddMilestone",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Add a milestone",
+    )
+    def add(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        data: JSONBody[ps.MilestoneAdd],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.add_milestone(
+            initiative_id,
+            title=data.title,
+            success_criteria=data.success_criteria,
+            target_date=data.target_date,
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, outcome.event.milestone_id, 201)
+
+    @get(
+        "/",
+        operation_id="ListMilestones",
+        guards=[can_read],
+        sync_to_thread=True,
+        summary="The initiative's milestones",
+    )
+    def list(
+        self, initiative_id: FromPath[UUID], roadmap: RoadmapDep
+    ) -> Response[ps.MilestoneList]:
+        initiative = roadmap.get_initiative(initiative_id)
+        body = ps.MilestoneList(items=list(initiative.milestones.values()))
+        return Response(body, headers={"ETag": etag(initiative.version)})
+
+    @get(
+        "/{milestone_id:uuid}",
+        operation_id="GetMilestone",
+        guards=[can_read],
+        sync_to_thread=True,
+        summary="One milestone, with its slips and dependencies",
+    )
+    def read(
+        self, initiative_id: FromPath[UUID], milestone_id: FromPath[UUID], roadmap: RoadmapDep
+    ) -> Response[Milestone]:
+        initiative = roadmap.get_initiative(initiative_id)
+        return Response(
+            initiative.milestone(milestone_id), headers={"ETag": etag(initiative.version)}
+        )
+
+    @post(
+        "/{milestone_id:uuid}/replans",
+        operation_id="ReplanMilestone",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Move the target date, with a reason; the slip is kept",
+    )
+    def replan(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        data: JSONBody[ps.MilestoneReplan],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.replan_milestone(
+            initiative_id,
+            milestone_id,
+            to_date=data.target_date,
+            reason=data.reason,
+            meta=event_meta(request, data.reason),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id, 201)
+
+    @post(
+        "/{milestone_id:uuid}/start",
+        operation_id="StartMilestone",
+        guards=[can_write],
+        sync_to_thread=True,
+        status_code=200,
+        summary="Start work on a planned milestone",
+    )
+    def start(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.start_milestone(
+            initiative_id,
+            milestone_id,
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id)
+
+    @post(
+        "/{milestone_id:uuid}/complete",
+        operation_id="CompleteMilestone",
+        guards=[can_write],
+        sync_to_thread=True,
+        status_code=200,
+        summary="Complete (actual date, default today)",
+    )
+    def complete(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        data: JSONBody[ps.MilestoneComplete],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.complete_milestone(
+            initiative_id,
+            milestone_id,
+            actual_date=data.actual_date or roadmap.today(),
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id)
+
+    @post(
+        "/{milestone_id:uuid}/missed",
+        operation_id="MarkMilestoneMissed",
+        guards=[can_write],
+        sync_to_thread=True,
+        status_code=200,
+        summary="Record that the date was missed",
+    )
+    def missed(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        data: JSONBody[ps.MilestoneMiss],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.miss_milestone(
+            initiative_id,
+            milestone_id,
+            reason=data.reason,
+            meta=event_meta(request, data.reason),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id)
+
+    @post(
+        "/{milestone_id:uuid}/drop",
+        operation_id="DropMilestone",
+        guards=[can_write],
+        sync_to_thread=True,
+        status_code=200,
+        summary="Drop a milestone, with a reason",
+    )
+    def drop(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        data: JSONBody[ps.MilestoneDrop],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.drop_milestone(
+            initiative_id,
+            milestone_id,
+            reason=data.reason,
+            meta=event_meta(request, data.reason),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id)
+
+    @post(
+        "/{milestone_id:uuid}/dependencies",
+        operation_id="AddMilestoneDependency",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Depend on another milestone (any initiative)",
+    )
+    def add_dependency(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        data: JSONBody[ps.DependencyAdd],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.add_dependency(
+            initiative_id,
+            milestone_id,
+            upstream_initiative_id=data.upstream_initiative_id or initiative_id,
+            upstream_milestone_id=data.upstream_milestone_id,
+            type=data.type,
+            lag_days=data.lag_days,
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id, 201)
+
+    @delete(
+        "/{milestone_id:uuid}/dependencies/{dependency_id:uuid}",
+        operation_id="RemoveMilestoneDependency",
+        guards=[can_write],
+        sync_to_thread=True,
+        status_code=200,
+        summary="Remove a dependency",
+    )
+    def remove_dependency(
+        self,
+        request: Request[Any, Any, Any],
+        initiative_id: FromPath[UUID],
+        milestone_id: FromPath[UUID],
+        dependency_id: FromPath[UUID],
+        roadmap: RoadmapDep,
+    ) -> Response[Milestone]:
+        outcome = roadmap.remove_dependency(
+            initiative_id,
+            milestone_id,
+            dependency_id,
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        return _milestone_written(roadmap, outcome, milestone_id)

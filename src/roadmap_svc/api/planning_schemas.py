@@ -1,0 +1,161 @@
+"""Request and response schemas for milestones, dependencies, assignments, metrics, keys, teams.
+
+Milestones, assignments, metrics and links are answered with the domain's own msgspec
+structs (they are already the read shape); only inputs and envelopes are defined here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from roadmap_svc.api.schemas import LongText, QuarterText, Reason, ShortText, _Input
+from roadmap_svc.domain.assignments import MAX_ASSIGNMENT_FTE, MAX_CAPACITY_FTE, Assignment
+from roadmap_svc.domain.metrics import Direction, Metric
+from roadmap_svc.domain.milestones import MAX_LAG_DAYS, DependencyType, Milestone
+from roadmap_svc.domain.team import MAX_WIP_LIMIT
+
+AssignmentFTE = Annotated[float, msgspec.Meta(gt=0, le=MAX_ASSIGNMENT_FTE)]
+CapacityFTE = Annotated[float, msgspec.Meta(ge=0, le=MAX_CAPACITY_FTE)]
+WipLimit = Annotated[int, msgspec.Meta(ge=1, le=MAX_WIP_LIMIT)]
+LagDays = Annotated[int, msgspec.Meta(ge=-MAX_LAG_DAYS, le=MAX_LAG_DAYS)]
+System = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$", examples=["jira"])]
+ExternalKey = Annotated[str, msgspec.Meta(pattern=r"^\S{1,200}$", examples=["PROJ-123"])]
+Url = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2000)]
+Value = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
+
+
+class MilestoneAdd(_Input, kw_only=True):
+    title: ShortText
+    success_criteria: LongText
+    target_date: date
+
+
+class MilestoneReplan(_Input, kw_only=True):
+    target_date: date
+    reason: Reason
+
+
+class MilestoneComplete(_Input, kw_only=True):
+    actual_date: date | None = None  # default: today
+
+
+class MilestoneMiss(_Input, kw_only=True):
+    reason: Reason | None = None
+
+
+class MilestoneDrop(_Input, kw_only=True):
+    reason: Reason
+
+
+class DependencyAdd(_Input, kw_only=True):
+    upstream_milestone_id: UUID
+    upstream_initiative_id: UUID | None = None  # default: this initiative
+    type: DependencyType = DependencyType.FINISH_TO_START
+    lag_days: LagDays = 0
+
+
+class AssignmentCreate(_Input, kw_only=True):
+    team_id: UUID
+    quarter: QuarterText
+    fte: AssignmentFTE
+    person: ShortText | None = None
+    role: ShortText | None = None  # e.g. "tech lead"
+
+
+class AssignmentChange(_Input, kw_only=True):
+    """Fields left out stay; `"person": null` / `"role": null` remove them."""
+
+    fte: AssignmentFTE | msgspec.UnsetType = msgspec.UNSET
+    person: ShortText | msgspec.UnsetType | None = msgspec.UNSET
+    role: ShortText | msgspec.UnsetType | None = msgspec.UNSET
+    reason: Reason | None = None
+
+    def changes(self) -> dict[str, object]:
+        fields = ("fte", "person", "role")
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
+
+
+class AssignmentRelease(_Input, kw_only=True):
+    reason: Reason
+
+
+class MetricDefine(_Input, kw_only=True):
+    name: ShortText
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    baseline: Value
+    target: Value
+    direction: Direction
+
+
+class MeasurementRecord(_Input, kw_only=True):
+    value: Value
+    measured_on: date | None = None  # default: today
+    note: LongText | None = None
+
+
+class ExternalRefLink(_Input, kw_only=True):
+    system: System
+    key: ExternalKey
+    url: Url | None = None
+    milestone_id: UUID | None = None  # default: the initiative itself
+
+
+class TeamRegister(_Input, kw_only=True):
+    name: ShortText
+    wip_limit: WipLimit | None = None
+
+
+class TeamChange(_Input, kw_only=True):
+    """Rename and/or change the WIP limit (`null`: no limit); fields left out stay."""
+
+    name: ShortText | msgspec.UnsetType = msgspec.UNSET
+    wip_limit: WipLimit | msgspec.UnsetType | None = msgspec.UNSET
+    reason: Reason | None = None
+
+    def changes(self) -> dict[str, object]:
+        return {
+            f: getattr(self, f)
+            for f in ("name", "wip_limit")
+            if getattr(self, f) is not msgspec.UNSET
+        }
+
+
+class CapacitySet(_Input, kw_only=True):
+    fte: CapacityFTE
+
+
+class MilestoneList(msgspec.Struct, kw_only=True):
+    items: list[Milestone]
+
+
+class AssignmentList(msgspec.Struct, kw_only=True):
+    items: list[Assignment]
+
+
+class MetricList(msgspec.Struct, kw_only=True):
+    items: list[Metric]
+
+
+class Team(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    wip_limit: int | None
+    capacity: dict[str, float]  # FTE per quarter, e.g. {"2026-Q3": 6.5}
+    version: int
+    registered_at: datetime
+    updated_at: datetime
+    position: int | None = None  # set on write responses (read-your-writes)
+
+
+class ExternalRef(msgspec.Struct, kw_only=True):
+    system: str
+    key: str
+    url: str | None
+    target: str  # "initiative" or "milestone"
+    initiative_id: UUID
+    milestone_id: UUID | None
+    href: str  # where the linked object is read

@@ -1,0 +1,141 @@
+"""/v1/teams: register, rename, WIP limit, capacity per quarter, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from roadmap_svc.api import planning_schemas as ps
+from roadmap_svc.api import schemas
+from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
+from roadmap_svc.api.etags import etag
+from roadmap_svc.api.requests import event_meta, if_match
+from roadmap_svc.api.writes import write_headers
+from roadmap_svc.application import Outcome, RoadmapApplication
+from roadmap_svc.domain.errors import NotFoundError
+from roadmap_svc.domain.team import Team
+from roadmap_svc.projections.event_views import history_entry
+from roadmap_svc.storage.event_log import aggregate_events
+
+
+def _shape(team: Team, position: int | None = None) -> ps.Team:
+    return ps.Team(
+        id=team.id,
+        name=team.name,
+        wip_limit=team.wip_limit,
+        capacity=dict(sorted(team.capacity.items())),
+        version=team.version,
+        registered_at=team.created_on,
+        updated_at=team.modified_on,
+        position=position,
+    )
+
+
+def _written(
+    roadmap: RoadmapApplication, outcome: Outcome, status_code: int = 200
+) -> Response[ps.Team]:
+    team = roadmap.get_team(outcome.result.id, version=outcome.result.version)
+    location = f"/v1/teams/{team.id}" if status_code == 201 else None  # noqa: PLR2004
+    return Response(
+        _shape(team, outcome.result.position),
+        status_code=status_code,
+        headers=write_headers(outcome, location),
+    )
+
+
+class TeamController(Controller):
+    path = "/v1/teams"
+    tags = ("teams",)
+
+    @post(
+        "/",
+        operation_id="RegisterTeam",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Register a team (names are unique, ignoring case)",
+    )
+    def register(
+        self, request: Request[Any, Any, Any], data: JSONBody[ps.TeamRegister], roadmap: RoadmapDep
+    ) -> Response[ps.Team]:
+        outcome = roadmap.register_team(
+            name=data.name, wip_limit=data.wip_limit, meta=event_meta(request)
+        )
+        return _written(roadmap, outcome, 201)
+
+    @get(
+        "/{team_id:uuid}",
+        operation_id="GetTeam",
+        guards=[can_read],
+        sync_to_thread=True,
+        summary="Read a team, now or at a past version",
+    )
+    def read(
+        self,
+        team_id: FromPath[UUID],
+        roadmap: RoadmapDep,
+        version: Annotated[int | None, QueryParameter(ge=1, description="A past version")] = None,
+    ) -> Response[ps.Team]:
+        team = roadmap.get_team(team_id, version=version)
+        return Response(_shape(team), headers={"ETag": etag(team.version)})
+
+    @patch(
+        "/{team_id:uuid}",
+        operation_id="ChangeTeam",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Rename and/or set the WIP limit",
+    )
+    def change(
+        self,
+        request: Request[Any, Any, Any],
+        team_id: FromPath[UUID],
+        data: JSONBody[ps.TeamChange],
+        roadmap: RoadmapDep,
+    ) -> Response[ps.Team]:
+        outcome = roadmap.update_team(
+            team_id,
+            data.changes(),
+            meta=event_meta(request, data.reason),
+            expected_version=if_match(request),
+        )
+        return _written(roadmap, outcome)
+
+    @put(
+        "/{team_id:uuid}/capacity/{quarter:str}",
+        operation_id="SetTeamCapacity",
+        guards=[can_write],
+        sync_to_thread=True,
+        summary="Set the team's capacity for a quarter",
+    )
+    def set_capacity(
+        self,
+        request: Request[Any, Any, Any],
+        team_id: FromPath[UUID],
+        quarter: FromPath[str],
+        data: JSONBody[ps.CapacitySet],
+        roadmap: RoadmapDep,
+    ) -> Response[ps.Team]:
+        outcome = roadmap.set_team_capacity(
+            team_id,
+            quarter=quarter,
+            fte=data.fte,
+            meta=event_meta(request),
+            expected_version=if_match(request),
+        )
+        return _written(roadmap, outcome)
+
+    @get(
+        "/{team_id:uuid}/history",
+        operation_id="GetTeamHistory",
+        guards=[can_read],
+        summary="Every event of a team, oldest first",
+    )
+    async def history(self, team_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
+        events = await aggregate_events(pool, team_id)
+        if not events or not isinstance(events[0].event, Team.Registered):
+            raise NotFoundError("team", team_id)
+        return schemas.History(items=[history_entry(e.event, e.position) for e in events])
