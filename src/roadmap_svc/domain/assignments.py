@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from uuid import UUID
 
@@ -28,13 +29,15 @@ class Assignment(msgspec.Struct, frozen=True, kw_only=True):
 
 def fte_value(field: str, value: float, *, maximum: float, allow_zero: bool = False) -> float:
     """FTE in hundredths: > 0 (or >= 0 for capacity) and at most `maximum`."""
+    if math.isnan(value):  # compares false with everything: refuse it before the range checks
+        raise InvalidValueError(field, "must be a number")
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidValueError(field, "must be greater than 0" if not allow_zero else ">= 0")
     if value > maximum:
         raise InvalidValueError(field, f"must be at most {maximum:g}")
     if abs(value * 100 - round(value * 100)) > 1e-6:  # noqa: PLR2004 - float tolerance
         raise InvalidValueError(field, "at most two decimals (e.g. 0.25)")
-    return round(value, 2)
+    return float(round(value, 2))
 
 
 class AssignmentEvent(Aggregate.Event):

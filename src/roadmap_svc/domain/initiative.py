@@ -39,6 +39,7 @@ from roadmap_svc.domain.metrics import (
     Metric,
     MetricDefined,
     check_target,
+    finite,
 )
 from roadmap_svc.domain.milestone_events import (
     MilestoneAdded,
@@ -599,14 +600,7 @@ class Initiative(Aggregate):
         self._require_open()
         quarter_text = str(Quarter.parse(quarter))
         person = optional_text("person", person)
-        for existing in self.assignments.values():
-            if (
-                not existing.released
-                and existing.team_id == team_id
-                and existing.quarter == quarter_text
-                and _same_person(existing.person, person)
-            ):
-                raise AssignmentExistsError
+        self._refuse_duplicate(team_id, quarter_text, person)
         assignment_id = uuid4()
         self.trigger_event(
             TeamAssigned,
@@ -644,6 +638,8 @@ class Initiative(Aggregate):
                 raise InvalidValueError(field, "cannot be changed on an assignment")
         if all(v is None for v in new.values()) and not cleared:
             raise NothingToChangeError
+        person = None if "person" in cleared else (new["person"] or current.person)
+        self._refuse_duplicate(current.team_id, current.quarter, person, besides=assignment_id)
         self.trigger_event(
             AssignmentChanged,
             meta=meta,
@@ -651,6 +647,20 @@ class Initiative(Aggregate):
             cleared=tuple(cleared),
             **new,
         )
+
+    def _refuse_duplicate(
+        self, team_id: UUID, quarter: str, person: str | None, besides: UUID | None = None
+    ) -> None:
+        """One active assignment per team, quarter and person (no person counts as one)."""
+        for existing in self.assignments.values():
+            if (
+                existing.id != besides
+                and not existing.released
+                and existing.team_id == team_id
+                and existing.quarter == quarter
+                and _same_person(existing.person, person)
+            ):
+                raise AssignmentExistsError
 
     def release_assignment(self, assignment_id: UUID, *, reason: str, meta: EventMeta) -> None:
         self._require_open()
@@ -710,7 +720,7 @@ class Initiative(Aggregate):
             MeasurementRecorded,
             meta=meta,
             metric_id=metric_id,
-            value=value,
+            value=finite("value", value),
             measured_on=not_after_today("measured_on", measured_on, today),
             note=optional_text("note", note),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -35,7 +36,16 @@ class Metric(msgspec.Struct, frozen=True, kw_only=True):
     measurements: tuple[Measurement, ...] = ()
 
 
+def finite(field: str, value: float) -> float:
+    # JSON cannot carry NaN or infinity: a stored one would come back as null.
+    if not math.isfinite(value):
+        raise InvalidValueError(field, "must be a finite number")
+    return value
+
+
 def check_target(baseline: float, target: float, direction: Direction) -> None:
+    finite("baseline", baseline)
+    finite("target", target)
     better = target > baseline if direction is Direction.HIGHER_IS_BETTER else target < baseline
     if not better:
         word = "above" if direction is Direction.HIGHER_IS_BETTER else "below"

@@ -67,8 +67,13 @@ class MilestoneReplanned(MilestoneEvent):
             if milestone.status is MilestoneStatus.MISSED
             else milestone.status
         )
+        reopened = milestone.status is MilestoneStatus.MISSED
         return msgspec.structs.replace(
-            milestone, target_date=self.to_date, status=status, slips=(*milestone.slips, slip)
+            milestone,
+            target_date=self.to_date,
+            status=status,
+            closing_reason=None if reopened else milestone.closing_reason,
+            slips=(*milestone.slips, slip),
         )
 
 
@@ -82,7 +87,10 @@ class MilestoneCompleted(MilestoneEvent):
 
     def changed(self, milestone: Milestone) -> Milestone:
         return msgspec.structs.replace(
-            milestone, status=MilestoneStatus.COMPLETED, actual_date=self.actual_date
+            milestone,
+            status=MilestoneStatus.COMPLETED,
+            actual_date=self.actual_date,
+            closing_reason=None,
         )
 
 
