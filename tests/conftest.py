@@ -92,7 +92,12 @@ def fresh_database(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
 
 
 def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"admin_token": ADMIN_TOKEN, "read_wait_seconds": 10.0}
+    # Small pools: several test sessions may share one server (max_connections 100 here).
+    values: dict[str, object] = {
+        "admin_token": ADMIN_TOKEN,
+        "read_wait_seconds": 10.0,
+        "db_pool_size": 4,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
