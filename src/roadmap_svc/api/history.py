@@ -14,6 +14,7 @@ from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.projections.event_views import history_entry
 from roadmap_svc.storage.event_log import aggregate_events
+from roadmap_svc.storage.pool import Pool
 
 
 class HistoryController(Controller):
@@ -27,7 +28,14 @@ class HistoryController(Controller):
         summary="Every event of an initiative, oldest first",
     )
     async def history(self, initiative_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
-        events = await aggregate_events(pool, initiative_id)
-        if not events or not isinstance(events[0].event, Initiative.Proposed):
-            raise NotFoundError("initiative", initiative_id)
-        return schemas.History(items=[history_entry(e.event, e.position) for e in events])
+        return await history_of(pool, initiative_id, Initiative.Proposed, "initiative")
+
+
+async def history_of(
+    pool: Pool, aggregate_id: UUID, created: type[object], kind: str
+) -> schemas.History:
+    """Every event of one aggregate, if it is of the kind whose first event is `created`."""
+    events = await aggregate_events(pool, aggregate_id)
+    if not events or not isinstance(events[0].event, created):
+        raise NotFoundError(kind, aggregate_id)
+    return schemas.History(items=[history_entry(e.event, e.position) for e in events])

@@ -13,13 +13,11 @@ from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
+from roadmap_svc.api.history import history_of
 from roadmap_svc.api.requests import event_meta, if_match
 from roadmap_svc.api.writes import write_headers
 from roadmap_svc.application import Outcome, RoadmapApplication
-from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.team import Team
-from roadmap_svc.projections.event_views import history_entry
-from roadmap_svc.storage.event_log import aggregate_events
 
 
 def _shape(team: Team, position: int | None = None) -> ps.Team:
@@ -135,7 +133,4 @@ class TeamController(Controller):
         summary="Every event of a team, oldest first",
     )
     async def history(self, team_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
-        events = await aggregate_events(pool, team_id)
-        if not events or not isinstance(events[0].event, Team.Registered):
-            raise NotFoundError("team", team_id)
-        return schemas.History(items=[history_entry(e.event, e.position) for e in events])
+        return await history_of(pool, team_id, Team.Registered, "team")
