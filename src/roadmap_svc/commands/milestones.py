@@ -150,7 +150,10 @@ class MilestoneCommands(InitiativeCommands):
             )
             return [graph]
 
-        return self.change_initiative(initiative_id, expected_version, add)
+        # Every dependency change saves the one graph: take the graph's turn first (then the
+        # initiative's, in run), so edits of different initiatives do not race on it.
+        with self.serialised(GRAPH_ID):
+            return self.change_initiative(initiative_id, expected_version, add)
 
     def remove_dependency(
         self,
@@ -166,4 +169,5 @@ class MilestoneCommands(InitiativeCommands):
             initiative.remove_dependency(milestone_id, dependency_id, graph=graph, meta=meta)
             return [graph]
 
-        return self.change_initiative(initiative_id, expected_version, remove)
+        with self.serialised(GRAPH_ID):
+            return self.change_initiative(initiative_id, expected_version, remove)

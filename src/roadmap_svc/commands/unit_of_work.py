@@ -1,13 +1,19 @@
 """The unit of work every command runs in: load, check If-Match, decide, save atomically.
 
-A save that loses a race (another writer stored the same aggregate version first) is retried
-on fresh state, where the command is decided again: an If-Match that no longer matches then
-answers 412, a rule the other writer's change broke answers its own error, and a command that
-still holds (e.g. adding a second stakeholder) simply succeeds.
+Within one process, commands on the same aggregate take turns (striped locks by id), so they
+do not race at all. Across processes (several API workers) a save can still lose a race:
+another writer stored the same aggregate version first. The command is then decided again on
+fresh state after a short, jittered pause: an If-Match that no longer matches then answers
+412, a rule the other writer's change broke answers its own error, and a command that still
+holds (e.g. adding a second stakeholder) succeeds. Only a command that keeps losing for
+ATTEMPTS tries answers 409 concurrent-write, having stored nothing.
 """
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -23,7 +29,10 @@ from roadmap_svc.domain.errors import ConcurrentWriteError, NotFoundError, Versi
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 A = TypeVar("A", bound=Aggregate)
-ATTEMPTS = 4
+ATTEMPTS = 8
+FIRST_PAUSE_SECONDS = 0.002
+MAX_PAUSE_SECONDS = 0.05
+LOCK_STRIPES = 64
 
 
 class CommandResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,6 +50,12 @@ class UnitOfWork(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # Re-entrant: a command may hold its stripe and another's that hashes to the same one.
+        self._stripes = [threading.RLock() for _ in range(LOCK_STRIPES)]
+
+    def serialised(self, aggregate_id: UUID) -> threading.RLock:
+        """The in-process lock of commands on this aggregate."""
+        return self._stripes[aggregate_id.int % LOCK_STRIPES]
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only our settings configure the library; the base class would also merge os.environ,
@@ -79,16 +94,16 @@ class UnitOfWork(Application[UUID]):
         action: Callable[[A], Sequence[Aggregate] | None],
     ) -> Outcome:
         """Apply `action` to the aggregate and save it with any others the action returns."""
-        for attempt in range(ATTEMPTS):
-            aggregate = self.load(kind, aggregate_id)
-            if expected_version is not None and expected_version != aggregate.version:
-                raise VersionMismatchError(expected_version, aggregate.version)
-            others = action(aggregate) or ()
-            try:
-                return self.record(aggregate, *others)
-            except ConcurrentWriteError:
-                if attempt == ATTEMPTS - 1:
-                    raise
+        with self.serialised(aggregate_id):
+            for attempt in range(ATTEMPTS):
+                aggregate = self.load(kind, aggregate_id)
+                if expected_version is not None and expected_version != aggregate.version:
+                    raise VersionMismatchError(expected_version, aggregate.version)
+                others = action(aggregate) or ()
+                try:
+                    return self.record(aggregate, *others)
+                except ConcurrentWriteError:
+                    _pause_or_give_up(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def create(self, make: Callable[[], Sequence[Aggregate]]) -> Outcome:
@@ -98,8 +113,7 @@ class UnitOfWork(Application[UUID]):
             try:
                 return self.record(*aggregates)
             except ConcurrentWriteError:
-                if attempt == ATTEMPTS - 1:
-                    raise
+                _pause_or_give_up(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def record(self, primary: Aggregate, *others: Aggregate) -> Outcome:
@@ -113,3 +127,10 @@ class UnitOfWork(Application[UUID]):
             id=primary.id, version=primary.version, position=recordings[-1].notification.id
         )
         return Outcome(result=result, event=own[-1].domain_event if own else None)
+
+
+def _pause_or_give_up(attempt: int) -> None:
+    if attempt == ATTEMPTS - 1:
+        raise ConcurrentWriteError
+    # Jitter spreads the retries of writers that lost together, so they do not collide again.
+    time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)))  # noqa: S311
