@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -30,6 +31,7 @@ from roadmap_svc.api.app import create_app
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
 from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.domain.milestones import DependencyType
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.embedded import embedded_postgres
 from roadmap_svc.storage.eventstore import eventsourcing_env
@@ -127,12 +129,87 @@ async def http_paths(target: DatabaseTarget, n: int) -> tuple[list[float], list[
         return await time_async(n, propose), await time_async(n, write_then_read)
 
 
+def graph_growth(roadmap: RoadmapApplication, sizes: tuple[int, ...], n: int) -> dict[int, float]:
+    """Median time of one add_dependency once the organisation's graph holds `size` edges.
+
+    Each edge is a milestone of its own initiative depending on one upstream milestone, so
+    only the graph grows (as it would across an organisation).
+    """
+    meta = EventMeta(actor="bench")
+
+    def initiative_with_milestone() -> tuple[UUID, UUID]:
+        initiative = roadmap.propose_initiative(
+            title="i",
+            problem_statement="p",
+            business_case="b",
+            owner="bench",
+            sponsor=None,
+            tags=[],
+            meta=meta,
+        ).result.id
+        milestone = roadmap.add_milestone(
+            initiative,
+            title="m",
+            success_criteria="s",
+            target_date=date(2030, 1, 1),
+            meta=meta,
+            expected_version=None,
+        ).event.milestone_id
+        return initiative, milestone
+
+    anchor, upstream = initiative_with_milestone()
+    edges = 0
+    medians: dict[int, float] = {}
+
+    def add_edge() -> float:
+        nonlocal edges
+        initiative, milestone = initiative_with_milestone()
+        start = time.perf_counter()
+        roadmap.add_dependency(
+            initiative,
+            milestone,
+            upstream_initiative_id=anchor,
+            upstream_milestone_id=upstream,
+            type=DependencyType.FINISH_TO_START,
+            lag_days=0,
+            meta=meta,
+            expected_version=None,
+        )
+        edges += 1
+        return time.perf_counter() - start
+
+    for size in sizes:
+        while edges < size:
+            add_edge()
+        medians[size] = per_op([add_edge() for _ in range(n)])
+    return medians
+
+
+def timed_graph_growth(cache_size: int, sizes: tuple[int, ...], n: int) -> dict[int, float]:
+    with bench_database() as target:
+        migrate(target)
+        env = eventsourcing_env(target, pool_size=2, aggregate_cache_size=cache_size)
+        app = RoadmapApplication(env=env)
+        try:
+            return graph_growth(app, sizes, n)
+        finally:
+            app.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=300, help="operations per measurement")
-    n = parser.parse_args().n
+    parser.add_argument(
+        "--graph-sizes", default="0,500,2000", help="dependency-graph sizes (edges) to time at"
+    )
+    args = parser.parse_args()
+    n = args.n
+    sizes = tuple(int(size) for size in args.graph_sizes.split(","))
     with bench_database() as target:
         migrate(target)
+        # HTTP first: its projection runner starts from the first event, and the graph phase
+        # below writes thousands of events it would otherwise have to replay.
+        http, read_your_writes = asyncio.run(http_paths(target, n))
         env = eventsourcing_env(target, pool_size=2, create_table=True)
         baseline_app = BaselineApplication(env=env)
         roadmap = RoadmapApplication(env=eventsourcing_env(target, pool_size=2))
@@ -155,7 +232,11 @@ def main() -> None:
         finally:
             baseline_app.close()
             roadmap.close()
-        http, read_your_writes = asyncio.run(http_paths(target, n))
+    # Each variant grows its own graph from nothing, on a database of its own.
+    graphs = {
+        name: timed_graph_growth(cache_size, sizes, max(20, n // 10))
+        for name, cache_size in (("no cache", 0), ("cache", 1000))
+    }
 
     base = per_op(baseline)
     print(f"n={n} per measurement; medians; ratio = median / baseline median")
@@ -167,6 +248,10 @@ def main() -> None:
         ("propose via HTTP + list at its position", read_your_writes),
     ):
         print(f"{label:<44}{per_op(samples) * 1000:>12.2f}{per_op(samples) / base:>8.2f}")
+    for name, timings in graphs.items():
+        for size, median in timings.items():
+            label = f"add dependency, graph {size} edges, {name}"
+            print(f"{label:<44}{median * 1000:>12.2f}{median / base:>8.2f}")
 
 
 if __name__ == "__main__":

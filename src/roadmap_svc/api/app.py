@@ -46,7 +46,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # Commands run in Litestar's thread pool; size the library's pool above it.
-        env = eventsourcing_env(target, pool_size=settings.db_pool_size)
+        env = eventsourcing_env(
+            target,
+            pool_size=settings.db_pool_size,
+            aggregate_cache_size=settings.aggregate_cache_size,
+        )
         application = await asyncio.to_thread(RoadmapApplication, env)
         pool = await create_pool(target, settings.db_pool_size)
         state = AppState(settings=settings, application=application, pool=pool)

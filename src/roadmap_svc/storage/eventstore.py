@@ -10,9 +10,18 @@ LOCK_TIMEOUT_SECONDS = 5
 
 
 def eventsourcing_env(
-    target: DatabaseTarget, *, pool_size: int = 5, create_table: bool = False
+    target: DatabaseTarget,
+    *,
+    pool_size: int = 5,
+    create_table: bool = False,
+    aggregate_cache_size: int = 0,
 ) -> dict[str, str]:
     return {
+        # Long histories (the dependency graph, busy initiatives) are replayed once, then each
+        # read only fetches events newer than the cached version: correct across processes.
+        "AGGREGATE_CACHE_MAXSIZE": str(aggregate_cache_size) if aggregate_cache_size else "",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": target.dbname,
         "POSTGRES_HOST": target.host,
