@@ -11,9 +11,8 @@ from litestar.params import FromPath, JSONBody
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
-from roadmap_svc.api.etags import etag
 from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import POSITION_HEADER
+from roadmap_svc.api.writes import write_headers
 from roadmap_svc.application import DecisionInput
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.initiative import Initiative
@@ -55,11 +54,9 @@ class DecisionController(Controller):
         return Response(
             record,
             status_code=201,
-            headers={
-                "ETag": etag(outcome.result.version),
-                POSITION_HEADER: str(outcome.result.position),
-                "Location": f"/v1/initiatives/{initiative_id}/decisions/{record.version}",
-            },
+            headers=write_headers(
+                outcome, f"/v1/initiatives/{initiative_id}/decisions/{record.version}"
+            ),
         )
 
     @get("/", operation_id="ListDecisions", guards=[can_read], summary="The decision log")
