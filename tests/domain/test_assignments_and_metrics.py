@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.domain import CanMutateAggregate
 
 from roadmap_svc.domain.assignments import (
     MAX_ASSIGNMENT_FTE,
@@ -49,6 +47,7 @@ from roadmap_svc.domain.metrics import (
     Metric,
     MetricDefined,
 )
+from tests.domain.aggregate_checks import only_event, refuse, replay
 
 TODAY = date(2026, 5, 14)
 META = EventMeta(actor="alice", reason="planning", request_id="req-5")
@@ -58,33 +57,6 @@ OTHER_TEAM = uuid4()
 
 E = TypeVar("E", bound=DomainError)
 Event = CanMutateAggregate[UUID]
-
-
-def refuse(aggregate: Aggregate, error: type[E], command: Callable[[], object]) -> E:
-    """Run a command that must be refused; the aggregate must be exactly as before."""
-    before = copy.deepcopy(aggregate)
-    version = aggregate.version
-    pending = len(aggregate.pending_events)
-    with pytest.raises(error) as caught:
-        command()
-    assert aggregate.version == version
-    assert len(aggregate.pending_events) == pending
-    assert aggregate == before  # Aggregate equality compares every attribute
-    return caught.value
-
-
-def only_event(initiative: Initiative) -> Event:
-    events = initiative.collect_events()
-    assert len(events) == 1, events
-    return events[0]
-
-
-def replay(events: Sequence[Event]) -> Initiative:
-    aggregate: Initiative | None = None
-    for recorded in events:
-        aggregate = recorded.mutate(aggregate)
-    assert isinstance(aggregate, Initiative)
-    return aggregate
 
 
 def propose(*, collect: bool = True) -> Initiative:

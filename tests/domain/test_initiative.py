@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -28,6 +27,7 @@ from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.domain.text import MAX_TAGS
+from tests.domain.aggregate_checks import only_event, refuse, replay
 
 TODAY = date(2026, 5, 14)  # in 2026-Q2
 CURRENT = Quarter.containing(TODAY)
@@ -138,33 +138,6 @@ def in_status(status: Status) -> Initiative:
     assert initiative.status is status
     initiative.collect_events()
     return initiative
-
-
-def refuse(initiative: Initiative, error: type[E], command: Callable[[], object]) -> E:
-    """Run a command that must be refused; the aggregate must be exactly as before."""
-    before = copy.deepcopy(initiative)
-    version = initiative.version
-    pending = len(initiative.pending_events)
-    with pytest.raises(error) as caught:
-        command()
-    assert initiative.version == version
-    assert len(initiative.pending_events) == pending
-    assert initiative == before  # Aggregate equality compares every attribute
-    return caught.value
-
-
-def only_event(initiative: Initiative) -> Event:
-    events = initiative.collect_events()
-    assert len(events) == 1, events
-    return events[0]
-
-
-def replay(events: Sequence[Event]) -> Initiative:
-    aggregate: Initiative | None = None
-    for recorded in events:
-        aggregate = recorded.mutate(aggregate)
-    assert isinstance(aggregate, Initiative)
-    return aggregate
 
 
 # ---- propose ------------------------------------------------------------------------------

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.domain import CanMutateAggregate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +39,7 @@ from roadmap_svc.domain.milestones import (
     MilestoneStatus,
     allowed_operations,
 )
+from tests.domain.aggregate_checks import only_event, refuse, replay
 
 TODAY = date(2026, 5, 14)
 TARGET = date(2026, 9, 30)
@@ -92,33 +92,6 @@ def add(initiative: Initiative, **overrides: Any) -> UUID:
     }
     fields.update(overrides)
     return initiative.add_milestone(**fields)
-
-
-def refuse(aggregate: Aggregate, error: type[E], command: Callable[[], object]) -> E:
-    """Run a command that must be refused; the aggregate must be exactly as before."""
-    before = copy.deepcopy(aggregate)
-    version = aggregate.version
-    pending = len(aggregate.pending_events)
-    with pytest.raises(error) as caught:
-        command()
-    assert aggregate.version == version
-    assert len(aggregate.pending_events) == pending
-    assert aggregate == before  # Aggregate equality compares every attribute
-    return caught.value
-
-
-def only_event(initiative: Initiative) -> Event:
-    events = initiative.collect_events()
-    assert len(events) == 1, events
-    return events[0]
-
-
-def replay(events: Sequence[Event]) -> Initiative:
-    aggregate: Initiative | None = None
-    for recorded in events:
-        aggregate = recorded.mutate(aggregate)
-    assert isinstance(aggregate, Initiative)
-    return aggregate
 
 
 def upstream_elsewhere() -> tuple[UUID, Milestone]:
