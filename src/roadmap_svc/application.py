@@ -9,14 +9,16 @@ from __future__ import annotations
 from roadmap_svc.commands.assignments import AssignmentCommands
 from roadmap_svc.commands.external_refs import ExternalRefCommands
 from roadmap_svc.commands.initiatives import DecisionInput
+from roadmap_svc.commands.metrics import MetricCommands
 from roadmap_svc.commands.milestones import MilestoneCommands
 from roadmap_svc.commands.teams import TeamCommands
-from roadmap_svc.commands.unit_of_work import CommandResult, Outcome
+from roadmap_svc.commands.unit_of_work import Work, Written
+from roadmap_svc.storage.eventstore import APPLICATION_NAME
 
-APPLICATION_NAME = "roadmap"  # names the event table (roadmap_events) and tracking keys: pinned
-
-__all__ = ["APPLICATION_NAME", "CommandResult", "DecisionInput", "Outcome", "RoadmapApplication"]
+__all__ = ["APPLICATION_NAME", "DecisionInput", "RoadmapApplication", "Work", "Written"]
 
 
-class RoadmapApplication(MilestoneCommands, AssignmentCommands, ExternalRefCommands, TeamCommands):
+class RoadmapApplication(
+    MilestoneCommands, AssignmentCommands, MetricCommands, ExternalRefCommands, TeamCommands
+):
     name = APPLICATION_NAME

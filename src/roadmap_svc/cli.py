@@ -15,10 +15,11 @@ import yaml
 
 from roadmap_svc.config import ConfigError, Settings, load_settings
 from roadmap_svc.domain.roles import Role
+from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.connect import open_database
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import eventsourcing_env
-from roadmap_svc.storage.migrations import MigrationError, migrate
+from roadmap_svc.storage.migrations import MigrationError
 from roadmap_svc.storage.tokens import TokenNameTakenError, create_token
 
 logger = logging.getLogger("roadmap_svc")
@@ -62,7 +63,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with open_database(settings) as target:
-            applied = migrate(target)
+            applied = migrate_database(target)
             logger.info("database ready (%d migrations applied now)", len(applied))
             app = create_app(settings, target)
             server = uvicorn.Server(
@@ -79,14 +80,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     with open_database(settings) as target:
-        applied = migrate(target)
+        applied = migrate_database(target)
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
     return 0
 
 
 def _tokens_create(settings: Settings, args: argparse.Namespace) -> int:
     with open_database(settings) as target:
-        migrate(target)
+        migrate_database(target)
         token = create_token(target, args.name, Role(args.role))
     print(token)
     print(
@@ -100,7 +101,7 @@ def _rebuild(settings: Settings, _: argparse.Namespace) -> int:
     from roadmap_svc.projections.runner import rebuild_all  # noqa: PLC0415
 
     with open_database(settings) as target:
-        migrate(target)
+        migrate_database(target)
         rebuild_all(eventsourcing_env(target, pool_size=1))
     print("views reset; they replay from the first event when the service next runs")
     return 0

@@ -29,8 +29,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Bounded wait of a read that asks for at least a given event position.
     read_wait_seconds: Annotated[float, msgspec.Meta(ge=0, le=30)] = 2.0
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
-    # Aggregates kept in memory and fast-forwarded with new events on each read (0: off).
+    # Aggregates kept in memory between commands (0: off); reads bring them up to date.
     aggregate_cache_size: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 1000
+    # A snapshot of an aggregate every this many events (0: none), so loads stay short.
+    snapshot_interval: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 100
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property

@@ -13,10 +13,9 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.application import AggregateNotFoundError
 
-from roadmap_svc.application import DecisionInput, RoadmapApplication
+from roadmap_svc.application import DecisionInput, RoadmapApplication, Work
 from roadmap_svc.domain.dependency_graph import GRAPH_ID, MilestoneGraph
 from roadmap_svc.domain.errors import (
-    ConcurrentWriteError,
     DependencyCycleError,
     DuplicateDependencyError,
     InitiativeClosedError,
@@ -24,24 +23,24 @@ from roadmap_svc.domain.errors import (
     NotFoundError,
     TeamNameTakenError,
 )
-from roadmap_svc.domain.external_refs import ExternalKeyLinked, ExternalRef, external_ref_id
+from roadmap_svc.domain.external_links import ExternalKeyLinked
+from roadmap_svc.domain.external_refs import ExternalRef, external_ref_id
+from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.milestone_events import MilestoneAdded
 from roadmap_svc.domain.milestones import DependencyType
 from roadmap_svc.domain.team import Team
 from roadmap_svc.domain.team_names import TeamName, team_name_id
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import eventsourcing_env
-from roadmap_svc.storage.migrations import migrate
+from roadmap_svc.storage.group_commit import CommitConflictError
 
 META = EventMeta(actor="atomicity-test")
 
 
 @pytest.fixture
-def app(fresh_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    migrate(fresh_database)
-    application = RoadmapApplication(env=eventsourcing_env(fresh_database, pool_size=8))
+def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
+    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=8))
     try:
         yield application
     finally:
@@ -61,20 +60,18 @@ def propose(app: RoadmapApplication, title: str = "Initiative") -> UUID:
         sponsor=None,
         tags=(),
         meta=META,
-    ).result.id
+    ).id
 
 
 def add_milestone(app: RoadmapApplication, initiative_id: UUID) -> UUID:
-    outcome = app.add_milestone(
+    return app.add_milestone(
         initiative_id,
         title="M",
         success_criteria="done",
         target_date=date(2027, 3, 31),
         meta=META,
         expected_version=None,
-    )
-    assert isinstance(outcome.event, MilestoneAdded)
-    return outcome.event.milestone_id
+    ).value.id
 
 
 def depend(
@@ -117,7 +114,7 @@ def link(
 def registered_teams(app: RoadmapApplication) -> list[UUID]:
     notifications = app.recorder.select_notifications(start=1, limit=1000)
     return [
-        UUID(str(n.originator_id)) for n in notifications if n.topic.endswith(":Team.Registered")
+        UUID(str(n.originator_id)) for n in notifications if n.topic.endswith(":TeamRegistered")
     ]
 
 
@@ -129,16 +126,16 @@ def test_a_refused_cycle_changes_neither_initiative_nor_graph(app: RoadmapApplic
     mx, my = add_milestone(app, x), add_milestone(app, y)
     depend(app, (y, my), (x, mx))
     before = (app.get_initiative(x).version, app.get_initiative(y).version, position(app))
-    graph_version = app.load(MilestoneGraph, GRAPH_ID).version
+    graph_version = app.read(MilestoneGraph, GRAPH_ID).version
 
     with pytest.raises(DependencyCycleError) as refused:
         depend(app, (x, mx), (y, my))
 
     assert refused.value.cycle == [str(mx), str(my), str(mx)]
     assert (app.get_initiative(x).version, app.get_initiative(y).version, position(app)) == before
-    graph = app.load(MilestoneGraph, GRAPH_ID)
+    graph = app.read(MilestoneGraph, GRAPH_ID)
     assert graph.version == graph_version
-    assert graph.downstream_of == {mx: {my}}
+    assert graph.downstream_of == {mx: frozenset({my})}
     assert app.get_initiative(x).milestones[mx].dependencies == ()
 
 
@@ -168,12 +165,12 @@ def test_a_duplicate_dependency_records_nothing(app: RoadmapApplication) -> None
     x, y = propose(app, "X"), propose(app, "Y")
     mx, my = add_milestone(app, x), add_milestone(app, y)
     depend(app, (y, my), (x, mx))
-    before = (app.load(MilestoneGraph, GRAPH_ID).version, position(app))
+    before = (app.read(MilestoneGraph, GRAPH_ID).version, position(app))
 
     with pytest.raises(DuplicateDependencyError):
         depend(app, (y, my), (x, mx))
 
-    assert (app.load(MilestoneGraph, GRAPH_ID).version, position(app)) == before
+    assert (app.read(MilestoneGraph, GRAPH_ID).version, position(app)) == before
     assert len(app.get_initiative(y).milestones[my].dependencies) == 1
 
 
@@ -186,8 +183,8 @@ def test_a_refused_edge_does_not_leak_into_the_next_command(app: RoadmapApplicat
 
     depend(app, (z, mz), (y, my))  # the next edge is saved on the stored graph, not the refused one
 
-    graph = app.load(MilestoneGraph, GRAPH_ID)
-    assert graph.downstream_of == {mx: {my}, my: {mz}}
+    graph = app.read(MilestoneGraph, GRAPH_ID)
+    assert graph.downstream_of == {mx: frozenset({my}), my: frozenset({mz})}
     assert graph.version == 3
     assert app.get_initiative(x).milestones[mx].dependencies == ()
 
@@ -240,25 +237,28 @@ def test_refused_links_leave_no_external_ref(app: RoadmapApplication) -> None:
 def test_a_save_whose_last_aggregate_conflicts_stores_none_of_them(
     app: RoadmapApplication,
 ) -> None:
-    # The unit of work's save is one transaction: the initiative's event is rolled back with
-    # the refused ExternalRef, although the initiative's own version was free.
+    # A command's commit is all or nothing: the initiative's event is refused with the
+    # conflicting ExternalRef, although the initiative's own version was free.
     theirs, mine = propose(app, "Theirs"), propose(app, "Mine")
     link(app, theirs, "PROJ-12")
     before = position(app)
-    initiative = app.get_initiative(mine)
+    work = Work(app)
+    initiative = work.load(Initiative, mine)
     initiative.link_external_key(
         system="jira", key="PROJ-12", url=None, milestone_id=None, meta=META
     )
-    duplicate = ExternalRef(
-        system="jira", key="PROJ-12", url=None, initiative_id=mine, milestone_id=None, meta=META
+    work.add(
+        ExternalRef.link(
+            system="jira", key="PROJ-12", url=None, initiative_id=mine, milestone_id=None, meta=META
+        )
     )
 
-    with pytest.raises(ConcurrentWriteError):
-        app.record(initiative, duplicate)
+    with pytest.raises(CommitConflictError):
+        work.commit()
 
     assert position(app) == before
     assert app.get_initiative(mine).version == 1
-    assert app.get_initiative(mine).external_links == []
+    assert app.get_initiative(mine).external_links == ()
     assert app.find_external_ref("jira", "proj-12").initiative_id == theirs
 
 
@@ -268,8 +268,8 @@ def test_a_save_whose_last_aggregate_conflicts_stores_none_of_them(
 def test_a_refused_registration_leaves_no_team_and_no_claim_change(
     app: RoadmapApplication,
 ) -> None:
-    ops = app.register_team(name="Ops", wip_limit=None, meta=META).result.id
-    claim_version = app.load(TeamName, team_name_id("ops")).version
+    ops = app.register_team(name="Ops", wip_limit=None, meta=META).id
+    claim_version = app.read(TeamName, team_name_id("ops")).version
     before = position(app)
 
     with pytest.raises(TeamNameTakenError):
@@ -283,43 +283,45 @@ def test_a_refused_registration_leaves_no_team_and_no_claim_change(
 
     assert position(app) == before
     assert registered_teams(app) == [ops]
-    claim = app.load(TeamName, team_name_id("ops"))
+    claim = app.read(TeamName, team_name_id("ops"))
     assert (claim.holder, claim.version) == (ops, claim_version)
     with pytest.raises(AggregateNotFoundError):
         app.repository.get(team_name_id("design"))
 
 
 def test_a_refused_rename_changes_neither_team_nor_claims(app: RoadmapApplication) -> None:
-    alpha = app.register_team(name="Alpha", wip_limit=None, meta=META).result.id
-    beta = app.register_team(name="Beta", wip_limit=None, meta=META).result.id
-    claims = {name: app.load(TeamName, team_name_id(name)).version for name in ("alpha", "beta")}
+    alpha = app.register_team(name="Alpha", wip_limit=None, meta=META).id
+    beta = app.register_team(name="Beta", wip_limit=None, meta=META).id
+    claims = {name: app.read(TeamName, team_name_id(name)).version for name in ("alpha", "beta")}
     before = position(app)
 
     with pytest.raises(TeamNameTakenError):
         app.rename_team(alpha, name="BETA", meta=META, expected_version=None)
 
     assert position(app) == before
-    assert {n: app.load(TeamName, team_name_id(n)).version for n in claims} == claims
-    assert app.load(TeamName, team_name_id("alpha")).holder == alpha
-    assert app.load(TeamName, team_name_id("beta")).holder == beta
+    assert {n: app.read(TeamName, team_name_id(n)).version for n in claims} == claims
+    assert app.read(TeamName, team_name_id("alpha")).holder == alpha
+    assert app.read(TeamName, team_name_id("beta")).holder == beta
     # The refused rename was applied in memory only; the next command starts from the store.
     app.set_team_wip_limit(alpha, wip_limit=4, meta=META, expected_version=1)
     team = app.get_team(alpha)
     assert (team.name, team.wip_limit, team.version) == ("Alpha", 4, 2)
     history = [type(e).__qualname__ for e in app.events.get(alpha)]
-    assert history == ["Team.Registered", "Team.WipLimitSet"]
+    assert history == ["TeamRegistered", "TeamWipLimitSet"]
 
 
 def test_a_team_saved_with_a_conflicting_claim_is_not_stored(app: RoadmapApplication) -> None:
     app.register_team(name="Sales", wip_limit=None, meta=META)
     before = position(app)
     team = Team.register(name="sales", wip_limit=None, meta=META)
-    rival_claim = TeamName(name="sales", team_id=team.id)  # version 1 of a claim that exists
+    work = Work(app)
+    work.add(team)
+    work.add(TeamName.claim_new("sales", team.id, META))  # version 1 of a claim that exists
 
-    with pytest.raises(ConcurrentWriteError):
-        app.record(team, rival_claim)
+    with pytest.raises(CommitConflictError):
+        work.commit()
 
     assert position(app) == before
     with pytest.raises(AggregateNotFoundError):
         app.repository.get(team.id)
-    assert app.find(Team, team.id) is None
+    assert app.stored(team.id) is None

@@ -15,9 +15,9 @@ from functools import partial
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
-from roadmap_svc.application import APPLICATION_NAME, Outcome, RoadmapApplication
+from roadmap_svc.application import APPLICATION_NAME, RoadmapApplication, Written
 from roadmap_svc.commands.unit_of_work import ATTEMPTS
 from roadmap_svc.domain.dependency_graph import GRAPH_ID, MilestoneGraph
 from roadmap_svc.domain.errors import (
@@ -28,28 +28,30 @@ from roadmap_svc.domain.errors import (
     TeamNameTakenError,
     VersionMismatchError,
 )
-from roadmap_svc.domain.external_refs import ExternalKeyLinked, ExternalRef, external_ref_id
+from roadmap_svc.domain.external_links import ExternalKeyLinked
+from roadmap_svc.domain.external_refs import ExternalRef, external_ref_id
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.milestone_events import MilestoneAdded
-from roadmap_svc.domain.milestones import DependencyType
+from roadmap_svc.domain.milestones import DependencyType, Milestone
 from roadmap_svc.domain.team import Team
 from roadmap_svc.domain.team_names import TeamName, team_name_id
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import eventsourcing_env
-from roadmap_svc.storage.migrations import migrate
+from roadmap_svc.storage.group_commit import GroupCommitter, Snapshot
 
 META = EventMeta(actor="concurrency-test")
 BARRIER_TIMEOUT = 30.0
 RESULT_TIMEOUT = 60.0
 
+Outcome = Written[object]
 Result = Outcome | Exception
 
 
 @pytest.fixture
-def app(fresh_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    migrate(fresh_database)
-    application = RoadmapApplication(env=eventsourcing_env(fresh_database, pool_size=8))
+def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
+    application = RoadmapApplication(
+        env=eventsourcing_env(migrated_database, pool_size=8, aggregate_cache_size=1000)
+    )
     try:
         yield application
     finally:
@@ -84,7 +86,7 @@ def race(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Outcome]]) -> li
 
 
 def successes(results: Sequence[Result]) -> list[Outcome]:
-    return [r for r in results if isinstance(r, Outcome)]
+    return [r for r in results if isinstance(r, Written)]
 
 
 def failures(results: Sequence[Result]) -> list[Exception]:
@@ -101,20 +103,18 @@ def propose(app: RoadmapApplication, title: str = "Initiative") -> UUID:
         tags=(),
         meta=META,
     )
-    return outcome.result.id
+    return outcome.id
 
 
 def add_milestone(app: RoadmapApplication, initiative_id: UUID, title: str = "M") -> UUID:
-    outcome = app.add_milestone(
+    return app.add_milestone(
         initiative_id,
         title=title,
         success_criteria="done",
         target_date=date(2027, 3, 31),
         meta=META,
         expected_version=None,
-    )
-    assert isinstance(outcome.event, MilestoneAdded)
-    return outcome.event.milestone_id
+    ).value.id
 
 
 def depend(
@@ -148,7 +148,7 @@ def rename(app: RoadmapApplication, team_id: UUID, name: str) -> Callable[[], Ou
 
 
 def holder(app: RoadmapApplication, name: str) -> UUID | None:
-    return app.load(TeamName, team_name_id(name)).holder
+    return app.read(TeamName, team_name_id(name)).holder
 
 
 def graph_edges(graph: MilestoneGraph) -> set[tuple[UUID, UUID]]:
@@ -194,18 +194,18 @@ def test_one_of_twelve_concurrent_registrations_of_one_name_wins(
     won = successes(results)
     assert len(won) == 1, results
     assert all(isinstance(e, TeamNameTakenError) for e in failures(results)), failures(results)
-    winner = won[0].result.id
-    claim = app.load(TeamName, team_name_id("platform"))
+    winner = won[0].id
+    claim = app.read(TeamName, team_name_id("platform"))
     assert claim.holder == winner
     assert app.get_team(winner).name in {s.strip() for s in spellings}
     notifications = app.recorder.select_notifications(start=1, limit=1000)
-    registered = [n for n in notifications if n.topic.endswith(":Team.Registered")]
+    registered = [n for n in notifications if n.topic.endswith(":TeamRegistered")]
     assert [n.originator_id for n in registered] == [winner]
 
 
 def test_rename_keeps_names_unique_and_frees_the_old_one(app: RoadmapApplication) -> None:
-    alpha = app.register_team(name="Alpha", wip_limit=None, meta=META).result.id
-    beta = app.register_team(name="Beta", wip_limit=None, meta=META).result.id
+    alpha = app.register_team(name="Alpha", wip_limit=None, meta=META).id
+    beta = app.register_team(name="Beta", wip_limit=None, meta=META).id
 
     with pytest.raises(TeamNameTakenError):
         rename(app, alpha, " beta ")()
@@ -218,15 +218,15 @@ def test_rename_keeps_names_unique_and_frees_the_old_one(app: RoadmapApplication
     assert app.get_team(alpha).name == "Gamma"
     assert holder(app, "gamma") == alpha
     assert holder(app, "alpha") is None  # freed: another team may take it
-    newcomer = app.register_team(name="ALPHA", wip_limit=None, meta=META).result.id
+    newcomer = app.register_team(name="ALPHA", wip_limit=None, meta=META).id
     assert holder(app, "Alpha") == newcomer
     with pytest.raises(TeamNameTakenError):
         rename(app, beta, "alpha")()
 
-    claim_version = app.load(TeamName, team_name_id("gamma")).version
+    claim_version = app.read(TeamName, team_name_id("gamma")).version
     rename(app, alpha, "GAMMA")()  # only the case changes: the claim stays with the team
     assert app.get_team(alpha).name == "GAMMA"
-    claim = app.load(TeamName, team_name_id("gamma"))
+    claim = app.read(TeamName, team_name_id("gamma"))
     assert claim.holder == alpha
     assert claim.name == "GAMMA"
     assert claim.version == claim_version + 1
@@ -237,9 +237,7 @@ def test_rename_keeps_names_unique_and_frees_the_old_one(app: RoadmapApplication
 def test_renames_and_registrations_racing_for_one_name_leave_one_holder(
     app: RoadmapApplication, pool: ThreadPoolExecutor
 ) -> None:
-    teams = [
-        app.register_team(name=f"Team {n}", wip_limit=None, meta=META).result.id for n in range(6)
-    ]
+    teams = [app.register_team(name=f"Team {n}", wip_limit=None, meta=META).id for n in range(6)]
     calls = [rename(app, team, "Delta") for team in teams]
     calls += [register(app, name) for name in ("delta", "DELTA", " Delta", "dElTa", "delta ")]
 
@@ -248,7 +246,7 @@ def test_renames_and_registrations_racing_for_one_name_leave_one_holder(
     won = successes(results)
     assert len(won) == 1, results
     assert all(isinstance(e, TeamNameTakenError) for e in failures(results)), failures(results)
-    winner = won[0].result.id
+    winner = won[0].id
     assert holder(app, "delta") == winner
     for n, team in enumerate(teams):
         kept = app.get_team(team).name
@@ -261,7 +259,7 @@ def test_renames_and_registrations_racing_for_one_name_leave_one_holder(
 def test_a_freed_name_raced_for_goes_to_exactly_one_team(
     app: RoadmapApplication, pool: ThreadPoolExecutor
 ) -> None:
-    legacy = app.register_team(name="Legacy", wip_limit=None, meta=META).result.id
+    legacy = app.register_team(name="Legacy", wip_limit=None, meta=META).id
     rename(app, legacy, "Modern")()
     assert holder(app, "legacy") is None
     spellings = ["Legacy", "legacy", " LEGACY", "LeGaCy"] * 3
@@ -271,8 +269,8 @@ def test_a_freed_name_raced_for_goes_to_exactly_one_team(
     won = successes(results)
     assert len(won) == 1, results
     assert all(isinstance(e, TeamNameTakenError) for e in failures(results)), failures(results)
-    claim = app.load(TeamName, team_name_id("legacy"))
-    assert claim.holder == won[0].result.id
+    claim = app.read(TeamName, team_name_id("legacy"))
+    assert claim.holder == won[0].id
     assert claim.version == 3  # claimed, released by the rename, claimed again
     assert holder(app, "modern") == legacy
 
@@ -295,7 +293,7 @@ def test_opposite_dependencies_raced_never_both_recorded(
         assert len(refused) == 1, (n, results)
         assert isinstance(refused[0], DependencyCycleError), (n, refused)
 
-    graph = app.load(MilestoneGraph, GRAPH_ID)
+    graph = app.read(MilestoneGraph, GRAPH_ID)
     edges = graph_edges(graph)
     assert len(edges) == rounds
     assert not has_cycle(edges)
@@ -320,9 +318,9 @@ def test_closing_edge_of_a_long_cycle_refused_while_another_edge_is_added(
 
         assert isinstance(closing, DependencyCycleError), (n, closing)
         assert closing.cycle == [str(ma), str(mb), str(mc), str(ma)]
-        assert isinstance(elsewhere, Outcome), (n, elsewhere)
+        assert isinstance(elsewhere, Written), (n, elsewhere)
 
-    edges = graph_edges(app.load(MilestoneGraph, GRAPH_ID))
+    edges = graph_edges(app.read(MilestoneGraph, GRAPH_ID))
     assert len(edges) == 3 * rounds
     assert not has_cycle(edges)
     assert dependency_edges(app, a, b, c, d, e) == edges
@@ -342,7 +340,7 @@ def test_two_raced_edges_that_only_together_close_a_cycle(
         assert len(successes(results)) == 1, (n, results)
         assert [type(r) for r in failures(results)] == [DependencyCycleError], (n, results)
 
-    edges = graph_edges(app.load(MilestoneGraph, GRAPH_ID))
+    edges = graph_edges(app.read(MilestoneGraph, GRAPH_ID))
     assert len(edges) == 2 * rounds
     assert not has_cycle(edges)
     assert dependency_edges(app, a, b, c) == edges
@@ -382,7 +380,7 @@ def test_one_of_ten_concurrent_links_of_one_external_key_wins(
         assert len(won) == 1, results
         refused = failures(results)
         assert all(isinstance(r, ExternalKeyTakenError) for r in refused), refused
-        winner = won[0].result.id
+        winner = won[0].id
         ref = app.find_external_ref("JIRA", key.upper())
         assert (ref.initiative_id, ref.milestone_id, ref.system) == (winner, None, "jira")
         assert isinstance(app.repository.get(external_ref_id("jira", key)), ExternalRef)
@@ -432,11 +430,11 @@ def test_a_key_lost_in_a_race_leaves_the_loser_untouched(
     for initiative_id in initiatives:
         initiative: Initiative = app.repository.get(initiative_id)
         history = list(app.events.get(initiative_id))
-        if initiative_id == won.result.id:
+        if initiative_id == won.id:
             assert len(initiative.external_links) == 1
             assert sum(isinstance(e, ExternalKeyLinked) for e in history) == 1
         else:
-            assert initiative.external_links == []
+            assert initiative.external_links == ()
             assert not any(isinstance(e, ExternalKeyLinked) for e in history)
             assert initiative.version == 1
 
@@ -477,7 +475,7 @@ def test_concurrent_stakeholders_are_all_kept(
     assert all(type(r) is ConcurrentWriteError for r in refused), refused
     initiative = app.get_initiative(initiative_id)
     assert initiative.version == 1 + len(kept)
-    assert sorted(r.result.version for r in kept) == list(range(2, 2 + len(kept)))
+    assert sorted(r.version for r in kept) == list(range(2, 2 + len(kept)))
     assert len(initiative.stakeholders) == len(kept)
     # The promise: a command that still holds on fresh state simply succeeds.
     assert refused == []
@@ -500,7 +498,9 @@ def test_concurrent_milestones_are_all_kept(
     assert all(type(r) is ConcurrentWriteError for r in refused), refused
     initiative = app.get_initiative(initiative_id)
     assert initiative.version == 1 + len(kept)
-    assert {r.event.milestone_id for r in kept} == set(initiative.milestones)
+    assert {r.value.id for r in kept if isinstance(r.value, Milestone)} == set(
+        initiative.milestones
+    )
     assert refused == []
     assert len(initiative.milestones) == writers
     assert initiative.version == 1 + writers
@@ -540,7 +540,7 @@ def test_same_if_match_from_sixteen_writers_one_wins(
     )
 
     (won,) = successes(results)
-    assert won.result.version == version + 1
+    assert won.version == version + 1
     refused = failures(results)
     assert len(refused) == 15
     assert all(isinstance(r, VersionMismatchError) for r in refused), refused
@@ -553,27 +553,59 @@ def test_same_if_match_from_sixteen_writers_one_wins(
 # ---- lost races, interleaved on purpose ---------------------------------------------------
 
 
+class InterferingCommitter(GroupCommitter):
+    """Runs another writer's command just before each of its next commits."""
+
+    interference: list[Callable[[], object]]
+
+    def commit(
+        self,
+        events: Sequence[StoredEvent],
+        reads: Sequence[tuple[UUID, int]] = (),
+        snapshots: Sequence[Snapshot] = (),
+    ) -> list[int]:
+        if self.interference:
+            self.interference.pop(0)()
+        return super().commit(events, reads, snapshots)
+
+
 class Interleaved(RoadmapApplication):
     """Lets another writer commit just before each of its next saves: a lost race on demand.
 
     The other writer is a second application on the same database, as another API replica
-    would be; nothing is faked, only the order of two real commits is fixed.
+    would be (with a cache of its own); nothing is faked, only the order of two real commits
+    is fixed.
     """
 
     name = APPLICATION_NAME  # a subclass would otherwise name its own event table
-    interference: list[Callable[[], object]]
 
-    def record(self, primary: Aggregate, *others: Aggregate) -> Outcome:
-        if self.interference:
-            self.interference.pop(0)()
-        return super().record(primary, *others)
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__(env)
+        self.committer.close()
+        self.committer = self.interfering = InterferingCommitter(
+            self.recorder.datastore,  # type: ignore[attr-defined]
+            f"{APPLICATION_NAME}_events",
+            f"{APPLICATION_NAME}_snapshots",
+        )
+        self.interfering.interference = []
+
+    @property
+    def interference(self) -> list[Callable[[], object]]:
+        return self.interfering.interference
+
+    @interference.setter
+    def interference(self, calls: list[Callable[[], object]]) -> None:
+        self.interfering.interference = calls
 
 
 @pytest.fixture
-def interleaved(fresh_database: DatabaseTarget, app: RoadmapApplication) -> Iterator[Interleaved]:
+def interleaved(
+    migrated_database: DatabaseTarget, app: RoadmapApplication
+) -> Iterator[Interleaved]:
     del app  # only for its migrated database, and as the other writer in the tests
-    application = Interleaved(env=eventsourcing_env(fresh_database, pool_size=2))
-    application.interference = []
+    application = Interleaved(
+        env=eventsourcing_env(migrated_database, pool_size=2)  # no cache: always the store
+    )
     try:
         yield application
     finally:
@@ -594,7 +626,7 @@ def test_lost_race_on_the_graph_is_retried_and_finds_the_new_cycle(
 
     assert interleaved.interference == []
     assert refused.value.cycle == [str(ma), str(mb), str(mc), str(ma)]
-    edges = graph_edges(app.load(MilestoneGraph, GRAPH_ID))
+    edges = graph_edges(app.read(MilestoneGraph, GRAPH_ID))
     assert edges == {(ma, mb), (mb, mc)}
     assert dependency_edges(app, a, b, c) == edges
     assert app.get_initiative(a).version == 2  # proposed + its milestone
@@ -623,14 +655,14 @@ def test_lost_race_for_an_external_key_is_retried_and_refused(
 
     assert app.find_external_ref("jira", "Race-1").initiative_id == theirs
     assert app.get_initiative(mine).version == 1
-    assert app.get_initiative(mine).external_links == []
+    assert app.get_initiative(mine).external_links == ()
     assert not any(isinstance(e, ExternalKeyLinked) for e in app.events.get(mine))
 
 
 def test_lost_race_for_a_team_name_is_retried_and_refused(
     app: RoadmapApplication, interleaved: Interleaved
 ) -> None:
-    existing = app.register_team(name="Sales", wip_limit=None, meta=META).result.id
+    existing = app.register_team(name="Sales", wip_limit=None, meta=META).id
     interleaved.interference = [register(app, "Ops"), register(app, "Marketing")]
 
     with pytest.raises(TeamNameTakenError):
@@ -639,7 +671,7 @@ def test_lost_race_for_a_team_name_is_retried_and_refused(
         rename(interleaved, existing, "marketing")()
 
     notifications = app.recorder.select_notifications(start=1, limit=1000)
-    registered = [n for n in notifications if n.topic.endswith(":Team.Registered")]
+    registered = [n for n in notifications if n.topic.endswith(":TeamRegistered")]
     assert len(registered) == 3
     assert app.get_team(existing).name == "Sales"
     assert app.get_team(existing).version == 1
@@ -690,7 +722,7 @@ def test_a_command_retries_lost_races_a_bounded_number_of_times(
         )
 
     if losses < ATTEMPTS:
-        assert mine().result.version == 2 + losses
+        assert mine().version == 2 + losses
     else:  # gives up whole: nothing of this command is stored
         with pytest.raises(ConcurrentWriteError):
             mine()
@@ -732,7 +764,7 @@ def test_assigning_an_unknown_team_is_refused_and_records_nothing(
 def test_over_allocating_a_team_is_accepted(
     app: RoadmapApplication, pool: ThreadPoolExecutor
 ) -> None:
-    team_id = app.register_team(name="Payments", wip_limit=1, meta=META).result.id
+    team_id = app.register_team(name="Payments", wip_limit=1, meta=META).id
     app.set_team_capacity(team_id, quarter="2027-Q1", fte=5, meta=META, expected_version=None)
     first, second = propose(app, "First"), propose(app, "Second")
 

@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
+from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.domain.initiative import Initiative
 
 E = TypeVar("E", bound=BaseException)
@@ -17,7 +18,10 @@ Event = CanMutateAggregate[UUID]
 
 
 def refuse(aggregate: Aggregate, error: type[E], command: Callable[[], object]) -> E:
-    """Run a command that must be refused; the aggregate must be exactly as before."""
+    """Run a command that must be refused; the aggregate must be exactly as before.
+
+    Equality covers every attribute, `last_occurred_at` (the order rule's state) included.
+    """
     before = copy.deepcopy(aggregate)
     version = aggregate.version
     pending = len(aggregate.pending_events)
@@ -29,10 +33,13 @@ def refuse(aggregate: Aggregate, error: type[E], command: Callable[[], object]) 
     return caught.value
 
 
-def only_event(initiative: Initiative) -> Event:
+def only_event(initiative: Initiative) -> RoadmapEvent:
+    """The one event a command recorded: a RoadmapEvent, as every event of ours is."""
     events = initiative.collect_events()
     assert len(events) == 1, events
-    return events[0]
+    (recorded,) = events
+    assert isinstance(recorded, RoadmapEvent), recorded
+    return recorded
 
 
 def replay(events: Sequence[Event]) -> Initiative:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -28,10 +28,10 @@ from roadmap_svc.domain.errors import (
     NotFoundError,
     NothingToChangeError,
 )
+from roadmap_svc.domain.external_links import ExternalKeyLinked, ExternalLink
 from roadmap_svc.domain.external_refs import (
-    ExternalKeyLinked,
-    ExternalLink,
     ExternalRef,
+    ExternalRefLinked,
     external_ref_id,
     normalise_key,
     normalise_system,
@@ -85,7 +85,7 @@ def cancel(initiative: Initiative) -> None:
     )
 
 
-def assign(initiative: Initiative, **overrides: Any) -> UUID:
+def assign(initiative: Initiative, **overrides: Any) -> Assignment:
     fields: dict[str, Any] = {
         "team_id": TEAM,
         "quarter": "2026-Q3",
@@ -104,10 +104,11 @@ def assign(initiative: Initiative, **overrides: Any) -> UUID:
 def test_assign_team_records_the_assignment() -> None:
     initiative = propose()
 
-    assignment_id = assign(
+    returned = assign(
         initiative, quarter=" 2026-q3 ", fte=1.25, person=" Ada ", role=" tech lead ", meta=OTHER
     )
 
+    assignment_id = returned.id
     assigned = only_event(initiative)
     assert isinstance(assigned, TeamAssigned)
     assert (assigned.assignment_id, assigned.team_id, assigned.quarter, assigned.fte) == (
@@ -127,23 +128,38 @@ def test_assign_team_records_the_assignment() -> None:
             role="tech lead",
         )
     }
+    assert returned == initiative.assignment(assignment_id)  # the command answers with it
     assert initiative.assignment(assignment_id).released is False
+
+
+def test_an_assignment_event_records_the_fte_before_it_as_zero() -> None:
+    initiative = propose()
+
+    assign(initiative, fte=2.5)
+
+    assigned = only_event(initiative)
+    assert isinstance(assigned, TeamAssigned)
+    assert (assigned.old_fte, assigned.fte) == (0.0, 2.5)
+    assert type(assigned.old_fte) is float
 
 
 def test_person_and_role_are_optional() -> None:
     initiative = propose()
 
-    assignment_id = assign(initiative)
+    assignment_id = assign(initiative).id
 
     assignment = initiative.assignments[assignment_id]
     assert (assignment.person, assignment.role) == (None, None)
+    assigned = only_event(initiative)
+    assert isinstance(assigned, TeamAssigned)
+    assert (assigned.person, assigned.role) == (None, None)
 
 
 @pytest.mark.parametrize("fte", [0.01, 0.5, 1, 99.99, MAX_ASSIGNMENT_FTE])
 def test_fte_above_zero_up_to_one_hundred_is_accepted(fte: float) -> None:
     initiative = propose()
 
-    assignment_id = assign(initiative, fte=fte)
+    assignment_id = assign(initiative, fte=fte).id
 
     assert initiative.assignments[assignment_id].fte == fte
 
@@ -230,9 +246,9 @@ def test_assignments_that_differ_in_team_person_or_quarter_are_allowed(
     overrides: dict[str, Any],
 ) -> None:
     initiative = propose()
-    first = assign(initiative, person="Ada")
+    first = assign(initiative, person="Ada").id
 
-    second = assign(initiative, **overrides)
+    second = assign(initiative, **overrides).id
 
     assert second != first
     assert set(initiative.assignments) == {first, second}
@@ -240,10 +256,10 @@ def test_assignments_that_differ_in_team_person_or_quarter_are_allowed(
 
 def test_a_released_assignment_does_not_block_a_new_one() -> None:
     initiative = propose()
-    first = assign(initiative, person="Ada")
+    first = assign(initiative, person="Ada").id
     initiative.release_assignment(first, reason="moved", meta=META)
 
-    second = assign(initiative, person="ada")
+    second = assign(initiative, person="ada").id
 
     assert initiative.assignments[first].released
     assert not initiative.assignments[second].released
@@ -253,9 +269,9 @@ def test_over_allocation_of_a_team_is_never_refused() -> None:
     # The team might have a capacity of 5 FTE; 100 FTE twice is still recorded (and visible).
     checkout, search = propose(), propose()
 
-    in_checkout = assign(checkout, fte=MAX_ASSIGNMENT_FTE)
-    in_search = assign(search, fte=MAX_ASSIGNMENT_FTE)
-    also_in_checkout = assign(checkout, fte=MAX_ASSIGNMENT_FTE, person="Ada")
+    in_checkout = assign(checkout, fte=MAX_ASSIGNMENT_FTE).id
+    in_search = assign(search, fte=MAX_ASSIGNMENT_FTE).id
+    also_in_checkout = assign(checkout, fte=MAX_ASSIGNMENT_FTE, person="Ada").id
 
     assert checkout.assignments[in_checkout].fte == 100
     assert search.assignments[in_search].fte == 100
@@ -278,6 +294,16 @@ def test_assigning_on_a_closed_initiative_is_refused() -> None:
     assert error.status == "cancelled"
 
 
+def test_an_assignment_that_occurred_before_the_previous_event_is_refused() -> None:
+    initiative = propose()  # proposed (so occurred) now
+    imported = EventMeta(actor="importer", occurred_at=datetime(2021, 3, 1, tzinfo=UTC))
+
+    error = refuse(initiative, InvalidValueError, lambda: assign(initiative, meta=imported))
+
+    assert error.field == "occurred_at"
+    assert initiative.assignments == {}
+
+
 # ---- change_assignment --------------------------------------------------------------------
 
 
@@ -285,30 +311,33 @@ def assigned(**overrides: Any) -> tuple[Initiative, UUID]:
     initiative = propose()
     fields: dict[str, Any] = {"person": "Ada", "role": "tech lead", "fte": 2}
     fields.update(overrides)
-    assignment_id = assign(initiative, **fields)
+    assignment_id = assign(initiative, **fields).id
     initiative.collect_events()
     return initiative, assignment_id
 
 
-def test_change_assignment_records_only_what_changed() -> None:
+def test_change_assignment_records_the_assignment_before_and_after() -> None:
     initiative, assignment_id = assigned()
 
-    initiative.change_assignment(
+    returned = initiative.change_assignment(
         assignment_id, {"fte": 3.5, "person": "Ada", "role": " architect "}, OTHER
     )
 
     changed = only_event(initiative)
     assert isinstance(changed, AssignmentChanged)
+    # The event carries the whole assignment after the change, unchanged fields included.
     assert (changed.assignment_id, changed.fte, changed.person, changed.role) == (
         assignment_id,
         3.5,
-        None,  # unchanged
+        "Ada",  # unchanged, still named
         "architect",
     )
-    assert (changed.cleared, changed.meta) == ((), OTHER)
+    assert (changed.old_fte, changed.old_person, changed.old_role) == (2, "Ada", "tech lead")
+    assert (changed.team_id, changed.quarter, changed.meta) == (TEAM, "2026-Q3", OTHER)
     assignment = initiative.assignments[assignment_id]
     assert (assignment.fte, assignment.person, assignment.role) == (3.5, "Ada", "architect")
     assert (assignment.team_id, assignment.quarter) == (TEAM, "2026-Q3")
+    assert returned == assignment  # the command answers with the assignment after it
 
 
 @pytest.mark.parametrize(
@@ -327,24 +356,31 @@ def test_change_assignment_sets_or_clears_fields(
     changes: dict[str, Any], expected: tuple[float, str | None, str | None]
 ) -> None:
     initiative = propose(collect=False)
-    assignment_id = assign(initiative, person="Ada", role="tech lead", fte=2)
+    assignment_id = assign(initiative, person="Ada", role="tech lead", fte=2).id
 
-    initiative.change_assignment(assignment_id, changes, META)
+    returned = initiative.change_assignment(assignment_id, changes, META)
 
     assignment = initiative.assignments[assignment_id]
     assert (assignment.fte, assignment.person, assignment.role) == expected
-    assert replay(initiative.collect_events()).assignments == {assignment_id: assignment}
+    assert returned == assignment
+    events = initiative.collect_events()
+    assert replay(events).assignments == {assignment_id: assignment}
+    changed = events[-1]
+    assert isinstance(changed, AssignmentChanged)
+    assert (changed.fte, changed.person, changed.role) == expected
+    assert (changed.old_fte, changed.old_person, changed.old_role) == (2, "Ada", "tech lead")
 
 
-def test_clearing_records_the_cleared_fields() -> None:
+def test_clearing_records_no_person_and_role_after_and_the_ones_before() -> None:
     initiative, assignment_id = assigned()
 
     initiative.change_assignment(assignment_id, {"person": None, "role": None}, META)
 
     changed = only_event(initiative)
     assert isinstance(changed, AssignmentChanged)
-    assert changed.cleared == ("person", "role")
-    assert (changed.fte, changed.person, changed.role) == (None, None, None)
+    assert (changed.person, changed.role) == (None, None)  # cleared
+    assert (changed.old_person, changed.old_role) == ("Ada", "tech lead")
+    assert (changed.old_fte, changed.fte) == (2, 2)  # the FTE did not change
 
 
 @pytest.mark.parametrize(
@@ -436,7 +472,7 @@ def test_a_change_cannot_create_a_duplicate_active_assignment(changes: dict[str,
     initiative = propose()
     assign(initiative, person="Ada")
     assign(initiative, person=None)
-    grace = assign(initiative, person="Grace")
+    grace = assign(initiative, person="Grace").id
 
     # Grace's assignment renamed to Ada (or to no person) duplicates an existing one.
     refuse(
@@ -452,7 +488,7 @@ def test_a_change_cannot_create_a_duplicate_active_assignment(changes: dict[str,
 def test_release_records_the_reason() -> None:
     initiative, assignment_id = assigned()
 
-    initiative.release_assignment(assignment_id, reason=" team moved ", meta=OTHER)
+    returned = initiative.release_assignment(assignment_id, reason=" team moved ", meta=OTHER)
 
     released = only_event(initiative)
     assert isinstance(released, AssignmentReleased)
@@ -464,6 +500,20 @@ def test_release_records_the_reason() -> None:
     assignment = initiative.assignments[assignment_id]
     assert (assignment.released, assignment.release_reason) == (True, "team moved")
     assert (assignment.fte, assignment.person) == (2, "Ada")  # kept for history
+    assert returned == assignment
+
+
+def test_a_release_records_the_fte_freed_and_who_was_released() -> None:
+    initiative, assignment_id = assigned()
+
+    initiative.release_assignment(assignment_id, reason="moved", meta=META)
+
+    released = only_event(initiative)
+    assert isinstance(released, AssignmentReleased)
+    assert (released.team_id, released.quarter) == (TEAM, "2026-Q3")
+    assert (released.person, released.role) == ("Ada", "tech lead")
+    assert (released.old_fte, released.fte) == (2, 0.0)
+    assert type(released.fte) is float
 
 
 @pytest.mark.parametrize("blank", ["", "  "])
@@ -490,6 +540,33 @@ def test_releasing_twice_is_refused() -> None:
     )
 
     assert initiative.assignments[assignment_id].release_reason == "first"
+
+
+def test_team_load_follows_from_the_assignment_events_alone() -> None:
+    # A planning view adds up (fte - old_fte) per team and quarter, without any other state.
+    initiative = propose(collect=False)
+    ada = assign(initiative, person="Ada", fte=2).id
+    assign(initiative, person="Grace", fte=1.5)
+    later = assign(initiative, quarter="2026-Q4", fte=3).id
+    other = assign(initiative, team_id=OTHER_TEAM, fte=4).id
+    initiative.change_assignment(ada, {"fte": 0.5, "person": "Linus"}, META)
+    initiative.change_assignment(later, {"role": "dev"}, META)
+    initiative.release_assignment(other, reason="moved", meta=META)
+    initiative.release_assignment(later, reason="descoped", meta=META)
+
+    load: dict[tuple[UUID, str], float] = {}
+    people: dict[UUID, str | None] = {}
+    for recorded in initiative.collect_events():
+        if isinstance(recorded, TeamAssigned | AssignmentChanged | AssignmentReleased):
+            key = (recorded.team_id, recorded.quarter)
+            load[key] = load.get(key, 0.0) + recorded.fte - recorded.old_fte
+            people[recorded.assignment_id] = recorded.person
+
+    assert load == {(TEAM, "2026-Q3"): 2.0, (TEAM, "2026-Q4"): 0.0, (OTHER_TEAM, "2026-Q3"): 0.0}
+    active = [a for a in initiative.assignments.values() if not a.released]
+    assert sum(load.values()) == sum(a.fte for a in active) == 2.0
+    assert people == {a.id: a.person for a in initiative.assignments.values()}
+    assert people[ada] == "Linus"
 
 
 def test_releasing_an_unknown_assignment_is_not_found() -> None:
@@ -523,7 +600,7 @@ def test_changing_or_releasing_on_a_closed_initiative_is_refused() -> None:
 # ---- success metrics ----------------------------------------------------------------------
 
 
-def define(initiative: Initiative, **overrides: Any) -> UUID:
+def define(initiative: Initiative, **overrides: Any) -> Metric:
     fields: dict[str, Any] = {
         "name": "Checkout time",
         "unit": "s",
@@ -539,7 +616,8 @@ def define(initiative: Initiative, **overrides: Any) -> UUID:
 def test_define_metric_records_it() -> None:
     initiative = propose()
 
-    metric_id = define(initiative, name=" Checkout time ", unit=" s ", meta=OTHER)
+    returned = define(initiative, name=" Checkout time ", unit=" s ", meta=OTHER)
+    metric_id = returned.id
 
     defined = only_event(initiative)
     assert isinstance(defined, MetricDefined)
@@ -560,6 +638,7 @@ def test_define_metric_records_it() -> None:
             direction=Direction.LOWER_IS_BETTER,
         )
     }
+    assert returned == initiative.metric(metric_id)  # the command answers with the metric
 
 
 @pytest.mark.parametrize(
@@ -576,7 +655,7 @@ def test_a_target_better_than_the_baseline_is_accepted(
 ) -> None:
     initiative = propose()
 
-    metric_id = define(initiative, baseline=baseline, target=target, direction=direction)
+    metric_id = define(initiative, baseline=baseline, target=target, direction=direction).id
 
     metric = initiative.metrics[metric_id]
     assert (metric.baseline, metric.target, metric.direction) == (baseline, target, direction)
@@ -633,7 +712,7 @@ def test_a_blank_metric_name_or_unit_is_refused(field: str, blank: str) -> None:
 
 def test_record_measurement_appends_it_to_the_metric() -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
     initiative.collect_events()
 
     initiative.record_measurement(
@@ -644,7 +723,7 @@ def test_record_measurement_appends_it_to_the_metric() -> None:
         today=TODAY,
         meta=OTHER,
     )
-    initiative.record_measurement(
+    returned = initiative.record_measurement(
         metric_id, value=6.0, measured_on=TODAY, note=None, today=TODAY, meta=META
     )
 
@@ -657,15 +736,50 @@ def test_record_measurement_appends_it_to_the_metric() -> None:
         "after CDN",
         OTHER,
     )
+    assert (first.measured_on, second.measured_on) == (TODAY - timedelta(days=7), TODAY)
+    # Each measurement keeps who recorded it and when.
     assert initiative.metrics[metric_id].measurements == (
-        Measurement(value=7.5, measured_on=TODAY - timedelta(days=7), note="after CDN"),
-        Measurement(value=6.0, measured_on=TODAY, note=None),
+        Measurement(
+            value=7.5,
+            measured_on=TODAY - timedelta(days=7),
+            note="after CDN",
+            recorded_by="bob",
+            recorded_at=first.timestamp,
+        ),
+        Measurement(
+            value=6.0,
+            measured_on=TODAY,
+            note=None,
+            recorded_by="alice",
+            recorded_at=second.timestamp,
+        ),
     )
+    assert returned == initiative.metric(metric_id)  # the command answers with the metric
+
+
+def test_a_measurement_event_names_its_metric() -> None:
+    initiative = propose()
+    metric_id = define(initiative, baseline=9.0, target=3.0).id
+    initiative.collect_events()
+
+    initiative.record_measurement(
+        metric_id, value=7.5, measured_on=TODAY, note=None, today=TODAY, meta=META
+    )
+
+    measured = only_event(initiative)
+    assert isinstance(measured, MeasurementRecorded)
+    assert (measured.name, measured.unit, measured.baseline, measured.target) == (
+        "Checkout time",
+        "s",
+        9.0,
+        3.0,
+    )
+    assert measured.direction is Direction.LOWER_IS_BETTER
 
 
 def test_a_measurement_worse_than_the_baseline_is_still_recorded() -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
 
     initiative.record_measurement(
         metric_id, value=15.0, measured_on=TODAY, note=None, today=TODAY, meta=META
@@ -677,7 +791,7 @@ def test_a_measurement_worse_than_the_baseline_is_still_recorded() -> None:
 @pytest.mark.parametrize("measured_on", [TODAY + timedelta(days=1), date(2100, 1, 1)])
 def test_a_measurement_in_the_future_is_refused(measured_on: date) -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
 
     error = refuse(
         initiative,
@@ -693,7 +807,7 @@ def test_a_measurement_in_the_future_is_refused(measured_on: date) -> None:
 
 def test_a_measurement_before_2000_is_refused() -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
 
     error = refuse(
         initiative,
@@ -708,7 +822,7 @@ def test_a_measurement_before_2000_is_refused() -> None:
 
 def test_a_blank_measurement_note_is_refused() -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
 
     error = refuse(
         initiative,
@@ -740,7 +854,7 @@ def test_a_measurement_of_an_unknown_metric_is_not_found() -> None:
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 def test_a_non_finite_measurement_is_refused(value: float) -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
 
     refuse(
         initiative,
@@ -773,7 +887,7 @@ def test_an_infinite_baseline_or_target_is_refused(
 
 def test_metrics_on_a_closed_initiative_are_refused() -> None:
     initiative = propose()
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
     cancel(initiative)
 
     refuse(initiative, InitiativeClosedError, lambda: define(initiative, name="Other"))
@@ -793,13 +907,13 @@ def test_link_external_key_records_the_link_on_the_initiative() -> None:
     initiative = propose()
     milestone_id = initiative.add_milestone(
         title="Beta", success_criteria="10% traffic", target_date=date(2026, 9, 30), meta=META
-    )
+    ).id
     initiative.collect_events()
 
-    initiative.link_external_key(
+    to_initiative = initiative.link_external_key(
         system="jira", key="PROJ-1", url=None, milestone_id=None, meta=OTHER
     )
-    initiative.link_external_key(
+    to_milestone = initiative.link_external_key(
         system="jira",
         key="PROJ-2",
         url="https://jira.example.com/browse/PROJ-2",
@@ -817,7 +931,13 @@ def test_link_external_key_records_the_link_on_the_initiative() -> None:
         None,
         OTHER,
     )
-    assert initiative.external_links == [
+    assert (second.url, second.milestone_id) == (
+        "https://jira.example.com/browse/PROJ-2",
+        milestone_id,
+    )
+    # The event names the milestone it links, so a view needs no state.
+    assert (first.milestone_title, second.milestone_title) == (None, "Beta")
+    assert initiative.external_links == (
         ExternalLink(system="jira", key="PROJ-1", url=None, milestone_id=None),
         ExternalLink(
             system="jira",
@@ -825,7 +945,8 @@ def test_link_external_key_records_the_link_on_the_initiative() -> None:
             url="https://jira.example.com/browse/PROJ-2",
             milestone_id=milestone_id,
         ),
-    ]
+    )
+    assert (to_initiative, to_milestone) == initiative.external_links  # what the commands answer
 
 
 def test_link_external_key_to_an_unknown_milestone_is_not_found() -> None:
@@ -841,7 +962,7 @@ def test_link_external_key_to_an_unknown_milestone_is_not_found() -> None:
     )
 
     assert (error.kind, error.identifier) == ("milestone", unknown)
-    assert initiative.external_links == []
+    assert initiative.external_links == ()
 
 
 def test_link_external_key_on_a_closed_initiative_is_refused() -> None:
@@ -915,9 +1036,22 @@ def test_normalise_url_refuses_what_is_not_an_http_url(raw: str) -> None:
     assert caught.value.field == "url"
 
 
+def link_ref(key: str, milestone_id: UUID | None = None, **overrides: Any) -> ExternalRef:
+    fields: dict[str, Any] = {
+        "system": "jira",
+        "key": key,
+        "url": None,
+        "initiative_id": uuid4(),
+        "milestone_id": milestone_id,
+        "meta": META,
+    }
+    fields.update(overrides)
+    return ExternalRef.link(**fields)
+
+
 def test_external_ref_id_ignores_the_case_of_the_key() -> None:
     assert external_ref_id("jira", "PROJ-123") == external_ref_id("jira", "proj-123")
-    assert ExternalRef.create_id("jira", "Proj-123") == external_ref_id("jira", "PROJ-123")
+    assert link_ref("Proj-123").id == external_ref_id("jira", "PROJ-123")
 
 
 def test_external_ref_id_differs_by_system_and_by_key() -> None:
@@ -930,20 +1064,33 @@ def test_external_ref_id_differs_by_system_and_by_key() -> None:
 def test_an_external_ref_is_created_under_the_id_of_its_key() -> None:
     initiative_id, milestone_id = uuid4(), uuid4()
 
-    ref = ExternalRef(
-        system="jira",
-        key="PROJ-7",
-        url=None,
+    ref = link_ref(
+        "PROJ-7",
+        milestone_id,
+        url="https://jira.example.com/browse/PROJ-7",
         initiative_id=initiative_id,
-        milestone_id=milestone_id,
-        meta=META,
     )
 
     assert ref.id == external_ref_id("jira", "proj-7")
     assert ref.target == f"milestone {milestone_id} of initiative {initiative_id}"
+    assert (ref.system, ref.key, ref.url) == (
+        "jira",
+        "PROJ-7",
+        "https://jira.example.com/browse/PROJ-7",
+    )
     (linked,) = ref.collect_events()
-    assert isinstance(linked, ExternalRef.Linked)
+    assert isinstance(linked, ExternalRefLinked)
     assert (linked.system, linked.key, linked.meta) == ("jira", "PROJ-7", META)
+    assert (linked.initiative_id, linked.milestone_id) == (initiative_id, milestone_id)
+
+
+def test_an_external_ref_of_the_initiative_itself_targets_the_initiative() -> None:
+    initiative_id = uuid4()
+
+    ref = link_ref("PROJ-8", initiative_id=initiative_id)
+
+    assert ref.milestone_id is None
+    assert ref.target == f"initiative {initiative_id}"
 
 
 # ---- replay -------------------------------------------------------------------------------
@@ -951,11 +1098,11 @@ def test_an_external_ref_is_created_under_the_id_of_its_key() -> None:
 
 def test_replaying_reproduces_assignments_metrics_and_links() -> None:
     initiative = propose(collect=False)
-    ada = assign(initiative, person="Ada", role="tech lead")
-    team_level = assign(initiative, team_id=OTHER_TEAM, fte=4)
+    ada = assign(initiative, person="Ada", role="tech lead").id
+    team_level = assign(initiative, team_id=OTHER_TEAM, fte=4).id
     initiative.change_assignment(ada, {"fte": 1.5, "role": None}, META)
     initiative.release_assignment(team_level, reason="moved", meta=META)
-    metric_id = define(initiative)
+    metric_id = define(initiative).id
     initiative.record_measurement(
         metric_id, value=8.0, measured_on=TODAY, note="first", today=TODAY, meta=META
     )

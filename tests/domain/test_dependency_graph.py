@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.domain import CanMutateAggregate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadmap_svc.domain.dependency_graph import GRAPH_ID, MilestoneGraph
+from roadmap_svc.domain.dependency_graph import (
+    GRAPH_ID,
+    MilestoneGraph,
+    MilestoneGraphEdgeAdded,
+    MilestoneGraphEdgeRemoved,
+    MilestoneGraphStarted,
+)
 from roadmap_svc.domain.errors import (
     ConflictError,
     DependencyCycleError,
@@ -25,30 +31,22 @@ from roadmap_svc.domain.errors import (
 )
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.milestone_events import (
+from roadmap_svc.domain.milestones import (
+    MAX_LAG_DAYS,
+    Dependency,
+    DependencyType,
+    Milestone,
     MilestoneDependencyAdded,
     MilestoneDependencyRemoved,
 )
-from roadmap_svc.domain.milestones import MAX_LAG_DAYS, Dependency, DependencyType, Milestone
+from tests.domain.aggregate_checks import refuse, replay
 
 META = EventMeta(actor="alice", request_id="req-9")
+OTHER = EventMeta(actor="bob", reason="replanning", request_id="req-10")
 TARGET = date(2026, 9, 30)
 
 E = TypeVar("E", bound=DomainError)
 Event = CanMutateAggregate[UUID]
-
-
-def refuse(aggregate: Aggregate, error: type[E], command: Callable[[], object]) -> E:
-    """Run a command that must be refused; the aggregate must be exactly as before."""
-    before = copy.deepcopy(aggregate)
-    version = aggregate.version
-    pending = len(aggregate.pending_events)
-    with pytest.raises(error) as caught:
-        command()
-    assert aggregate.version == version
-    assert len(aggregate.pending_events) == pending
-    assert aggregate == before  # Aggregate equality compares every attribute
-    return caught.value
 
 
 def replay_graph(events: Sequence[Event]) -> MilestoneGraph:
@@ -71,34 +69,52 @@ def nodes(count: int) -> list[UUID]:
 
 
 def test_a_new_graph_has_the_fixed_id_and_no_edges() -> None:
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(OTHER)
 
     assert graph.id == GRAPH_ID
     assert graph.version == 1
     assert graph.downstream_of == {}
     (started,) = graph.collect_events()
-    assert isinstance(started, MilestoneGraph.Started)
+    assert isinstance(started, MilestoneGraphStarted)
+    assert started.originator_id == GRAPH_ID
+    assert started.meta == OTHER
 
 
 def test_add_edge_records_the_edge() -> None:
     a, b = nodes(2)
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     graph.collect_events()
 
-    graph.add_edge(a, b)
+    graph.add_edge(a, b, OTHER)
 
     (added,) = graph.collect_events()
-    assert isinstance(added, MilestoneGraph.EdgeAdded)
+    assert isinstance(added, MilestoneGraphEdgeAdded)
     assert (added.upstream, added.downstream) == (a, b)
+    assert added.meta == OTHER
     assert edges(graph) == {(a, b)}
     assert graph.version == 2
 
 
+def test_an_edge_replaces_its_entry_so_a_shallow_copy_keeps_the_old_graph() -> None:
+    # The aggregate cache copies only the containers (commands/cache.py): sets must be frozen.
+    a, b, c = nodes(3)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    copied = dict(graph.downstream_of)
+
+    graph.add_edge(a, c, META)
+    graph.remove_edge(a, b, META)
+
+    assert all(isinstance(downs, frozenset) for downs in graph.downstream_of.values())
+    assert copied == {a: frozenset({b})}
+    assert graph.downstream_of == {a: frozenset({c})}
+
+
 def test_path_follows_edges_downstream_only() -> None:
     a, b, c, d = nodes(4)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
-    graph.add_edge(b, c)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    graph.add_edge(b, c, META)
 
     assert graph.path(a, c) == [a, b, c]
     assert graph.path(a, b) == [a, b]
@@ -109,11 +125,11 @@ def test_path_follows_edges_downstream_only() -> None:
 
 def test_path_finds_a_shortest_route() -> None:
     a, b, c, d = nodes(4)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
-    graph.add_edge(b, c)
-    graph.add_edge(c, d)
-    graph.add_edge(a, d)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    graph.add_edge(b, c, META)
+    graph.add_edge(c, d, META)
+    graph.add_edge(a, d, META)
 
     assert graph.path(a, d) == [a, d]
     assert graph.path(b, d) == [b, c, d]
@@ -121,22 +137,22 @@ def test_path_finds_a_shortest_route() -> None:
 
 def test_a_diamond_is_not_a_cycle() -> None:
     a, b, c, d = nodes(4)
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     for up, down in [(a, b), (a, c), (b, d), (c, d)]:
-        graph.add_edge(up, down)
+        graph.add_edge(up, down, META)
 
     assert edges(graph) == {(a, b), (a, c), (b, d), (c, d)}
 
 
 def test_an_edge_that_closes_a_cycle_is_refused_naming_the_cycle() -> None:
     a, b, c = nodes(3)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
-    graph.add_edge(b, c)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    graph.add_edge(b, c, META)
     graph.collect_events()
 
-    error = refuse(graph, DependencyCycleError, lambda: graph.add_edge(c, a))
+    error = refuse(graph, DependencyCycleError, lambda: graph.add_edge(c, a, META))
 
     assert error.cycle == [str(a), str(b), str(c), str(a)]
     assert error.cycle[0] == error.cycle[-1]
@@ -148,72 +164,73 @@ def test_an_edge_that_closes_a_cycle_is_refused_naming_the_cycle() -> None:
 
 def test_a_two_node_cycle_is_refused() -> None:
     a, b = nodes(2)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
 
-    error = refuse(graph, DependencyCycleError, lambda: graph.add_edge(b, a))
+    error = refuse(graph, DependencyCycleError, lambda: graph.add_edge(b, a, META))
 
     assert error.cycle == [str(a), str(b), str(a)]
 
 
 def test_a_self_edge_is_a_cycle() -> None:
     (a,) = nodes(1)
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
-    error = refuse(graph, DependencyCycleError, lambda: graph.add_edge(a, a))
+    error = refuse(graph, DependencyCycleError, lambda: graph.add_edge(a, a, META))
 
     assert error.cycle == [str(a), str(a)]
 
 
 def test_adding_an_existing_edge_again_keeps_one_edge() -> None:
     a, b = nodes(2)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
 
-    graph.add_edge(a, b)
+    graph.add_edge(a, b, META)
 
     assert edges(graph) == {(a, b)}
 
 
 def test_an_edge_can_be_removed_and_added_again() -> None:
     a, b, c = nodes(3)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
-    graph.add_edge(b, c)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    graph.add_edge(b, c, META)
     graph.collect_events()
 
-    graph.remove_edge(a, b)
+    graph.remove_edge(a, b, OTHER)
 
     (removed,) = graph.collect_events()
-    assert isinstance(removed, MilestoneGraph.EdgeRemoved)
+    assert isinstance(removed, MilestoneGraphEdgeRemoved)
     assert (removed.upstream, removed.downstream) == (a, b)
+    assert removed.meta == OTHER
     assert edges(graph) == {(b, c)}
     assert graph.path(a, c) is None
-    graph.add_edge(a, b)
+    graph.add_edge(a, b, META)
     assert edges(graph) == {(a, b), (b, c)}
     assert graph.path(a, c) == [a, b, c]
 
 
 def test_removing_an_edge_makes_the_reverse_edge_possible() -> None:
     a, b = nodes(2)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
-    graph.remove_edge(a, b)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    graph.remove_edge(a, b, META)
 
-    graph.add_edge(b, a)
+    graph.add_edge(b, a, META)
 
     assert edges(graph) == {(b, a)}
 
 
 def test_removing_a_missing_edge_records_nothing() -> None:
     a, b = nodes(2)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
     graph.collect_events()
     version = graph.version
 
-    graph.remove_edge(b, a)
-    graph.remove_edge(a, uuid4())
+    graph.remove_edge(b, a, META)
+    graph.remove_edge(a, uuid4(), META)
 
     assert graph.collect_events() == []
     assert graph.version == version
@@ -222,18 +239,49 @@ def test_removing_a_missing_edge_records_nothing() -> None:
 
 def test_replaying_the_graph_events_reproduces_the_graph() -> None:
     a, b, c, d = nodes(4)
-    graph = MilestoneGraph()
-    graph.add_edge(a, b)
-    graph.add_edge(b, c)
-    graph.add_edge(c, d)
-    graph.remove_edge(b, c)
-    graph.add_edge(d, b)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    graph.add_edge(b, c, META)
+    graph.add_edge(c, d, META)
+    graph.remove_edge(b, c, META)
+    graph.add_edge(d, b, META)
 
     replayed = replay_graph(graph.collect_events())
 
     assert replayed == graph
     assert edges(replayed) == {(a, b), (c, d), (d, b)}
     assert replayed.version == 6
+
+
+def test_graph_events_imported_from_another_tool_keep_when_they_happened() -> None:
+    a, b = nodes(2)
+    long_ago = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    graph = MilestoneGraph.start(EventMeta(actor="importer", occurred_at=long_ago))
+    then = long_ago + timedelta(days=3)
+
+    graph.add_edge(a, b, EventMeta(actor="importer", occurred_at=then))
+
+    started, added = graph.collect_events()
+    assert isinstance(started, MilestoneGraphStarted)
+    assert isinstance(added, MilestoneGraphEdgeAdded)
+    assert (started.occurred_at, added.occurred_at) == (long_ago, then)
+    assert added.timestamp > then  # recorded now
+    assert graph.last_occurred_at == then
+
+
+def test_a_graph_event_that_occurred_before_the_previous_one_is_refused() -> None:
+    a, b = nodes(2)
+    graph = MilestoneGraph.start(META)
+    graph.add_edge(a, b, META)
+    earlier = EventMeta(actor="importer", occurred_at=graph.last_occurred_at - timedelta(1))
+
+    for command in (
+        lambda: graph.add_edge(b, uuid4(), earlier),
+        lambda: graph.remove_edge(a, b, earlier),
+    ):
+        error = refuse(graph, InvalidValueError, command)
+        assert error.field == "occurred_at"
+    assert edges(graph) == {(a, b)}
 
 
 # ---- Initiative.add_dependency / remove_dependency ----------------------------------------
@@ -255,7 +303,7 @@ def with_milestone(title: str) -> tuple[Initiative, UUID]:
     initiative = propose(title)
     milestone_id = initiative.add_milestone(
         title=f"{title} milestone", success_criteria="done", target_date=TARGET, meta=META
-    )
+    ).id
     initiative.collect_events()
     return initiative, milestone_id
 
@@ -277,7 +325,9 @@ def depend(
         "meta": META,
     }
     fields.update(overrides)
-    return downstream.add_dependency(downstream_milestone, **fields)
+    milestone = downstream.add_dependency(downstream_milestone, **fields)
+    assert milestone == downstream.milestones[downstream_milestone]  # returned after the change
+    return milestone.dependencies[-1].id
 
 
 def refuse_both(
@@ -295,18 +345,27 @@ def refuse_both(
 def test_add_dependency_records_it_on_the_initiative_and_the_graph() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     graph.collect_events()
 
-    dependency_id = depend(
-        app, app_m, api, api_m, graph, type=DependencyType.START_TO_START, lag_days=-5
+    returned = app.add_dependency(
+        app_m,
+        upstream_initiative_id=api.id,
+        upstream=api.milestones[api_m],
+        type=DependencyType.START_TO_START,
+        lag_days=-5,
+        graph=graph,
+        meta=OTHER,
     )
 
+    assert returned == app.milestones[app_m]  # the downstream milestone, with the dependency
+    dependency_id = returned.dependencies[-1].id
     (added,) = app.collect_events()
     assert isinstance(added, MilestoneDependencyAdded)
     assert (added.milestone_id, added.dependency_id) == (app_m, dependency_id)
+    assert (added.title, added.target_date) == ("App milestone", TARGET)
     assert (added.upstream_initiative_id, added.upstream_milestone_id) == (api.id, api_m)
-    assert (added.type, added.lag_days, added.meta) == (DependencyType.START_TO_START, -5, META)
+    assert (added.type, added.lag_days, added.meta) == (DependencyType.START_TO_START, -5, OTHER)
     assert app.milestones[app_m].dependencies == (
         Dependency(
             id=dependency_id,
@@ -318,8 +377,9 @@ def test_add_dependency_records_it_on_the_initiative_and_the_graph() -> None:
     )
     assert api.milestones[api_m].dependencies == ()  # the upstream side is not changed
     (edge,) = graph.collect_events()
-    assert isinstance(edge, MilestoneGraph.EdgeAdded)
+    assert isinstance(edge, MilestoneGraphEdgeAdded)
     assert (edge.upstream, edge.downstream) == (api_m, app_m)
+    assert edge.meta == OTHER  # the graph records under the same metadata
     assert edges(graph) == {(api_m, app_m)}
 
 
@@ -327,7 +387,7 @@ def test_a_milestone_can_depend_on_several_upstreams() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
     design, design_m = with_milestone("Design")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     first = depend(app, app_m, api, api_m, graph)
     second = depend(app, app_m, design, design_m, graph, type=DependencyType.FINISH_TO_FINISH)
@@ -340,8 +400,8 @@ def test_a_dependency_within_one_initiative_is_allowed() -> None:
     initiative, first = with_milestone("One")
     second = initiative.add_milestone(
         title="Second", success_criteria="done", target_date=TARGET, meta=META
-    )
-    graph = MilestoneGraph()
+    ).id
+    graph = MilestoneGraph.start(META)
 
     depend(initiative, second, initiative, first, graph)
 
@@ -352,7 +412,7 @@ def test_a_dependency_within_one_initiative_is_allowed() -> None:
 
 def test_a_self_dependency_is_refused() -> None:
     app, app_m = with_milestone("App")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     error = refuse_both(
         app, graph, InvalidValueError, lambda: depend(app, app_m, app, app_m, graph)
@@ -365,7 +425,7 @@ def test_a_self_dependency_is_refused() -> None:
 def test_a_duplicate_dependency_is_refused() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     depend(app, app_m, api, api_m, graph)
     app.collect_events()
 
@@ -384,7 +444,7 @@ def test_a_dependency_on_a_dropped_upstream_is_refused() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
     api.drop_milestone(api_m, reason="descoped", meta=META)
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     error = refuse_both(
         app, graph, InvalidValueError, lambda: depend(app, app_m, api, api_m, graph)
@@ -398,7 +458,7 @@ def test_a_dependency_on_a_completed_upstream_is_allowed() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
     api.complete_milestone(api_m, actual_date=TARGET, today=TARGET, meta=META)
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     depend(app, app_m, api, api_m, graph)
 
@@ -409,7 +469,7 @@ def test_a_dependency_on_a_completed_upstream_is_allowed() -> None:
 def test_a_lag_outside_a_year_either_way_is_refused(lag_days: int) -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     error = refuse_both(
         app,
@@ -427,7 +487,7 @@ def test_a_lag_within_a_year_either_way_is_allowed(lag_days: int) -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
 
-    depend(app, app_m, api, api_m, MilestoneGraph(), lag_days=lag_days)
+    depend(app, app_m, api, api_m, MilestoneGraph.start(META), lag_days=lag_days)
 
     assert app.milestones[app_m].dependencies[0].lag_days == lag_days
 
@@ -439,7 +499,7 @@ def three_in_a_chain() -> tuple[
     a, a_m = with_milestone("A")
     b, b_m = with_milestone("B")
     c, c_m = with_milestone("C")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     depend(b, b_m, a, a_m, graph)
     depend(c, c_m, b, b_m, graph)
     for aggregate in (a, b, c, graph):
@@ -466,7 +526,7 @@ def test_after_removing_a_dependency_the_formerly_cyclic_one_is_allowed() -> Non
     (b_on_a,) = b.milestones[b_m].dependencies
     refuse_both(a, graph, DependencyCycleError, lambda: depend(a, a_m, c, c_m, graph))
 
-    b.remove_dependency(b_m, b_on_a.id, graph=graph, meta=META)
+    returned = b.remove_dependency(b_m, b_on_a.id, graph=graph, meta=OTHER)
 
     (removed,) = b.collect_events()
     assert isinstance(removed, MilestoneDependencyRemoved)
@@ -475,11 +535,15 @@ def test_after_removing_a_dependency_the_formerly_cyclic_one_is_allowed() -> Non
         b_on_a.id,
         a_m,
     )
-    assert removed.meta == META
+    assert removed.upstream_initiative_id == a.id
+    assert (removed.title, removed.target_date) == ("B milestone", TARGET)
+    assert removed.meta == OTHER
     assert b.milestones[b_m].dependencies == ()
+    assert returned == b.milestones[b_m]
     (edge_removed,) = graph.collect_events()
-    assert isinstance(edge_removed, MilestoneGraph.EdgeRemoved)
+    assert isinstance(edge_removed, MilestoneGraphEdgeRemoved)
     assert (edge_removed.upstream, edge_removed.downstream) == (a_m, b_m)
+    assert edge_removed.meta == OTHER
 
     depend(a, a_m, c, c_m, graph)
 
@@ -490,7 +554,7 @@ def test_after_removing_a_dependency_the_formerly_cyclic_one_is_allowed() -> Non
 def test_a_removed_dependency_can_be_added_again() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     first = depend(app, app_m, api, api_m, graph)
     app.remove_dependency(app_m, first, graph=graph, meta=META)
 
@@ -505,7 +569,7 @@ def test_removing_only_one_of_several_dependencies_keeps_the_others() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
     design, design_m = with_milestone("Design")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     on_api = depend(app, app_m, api, api_m, graph)
     on_design = depend(app, app_m, design, design_m, graph)
 
@@ -518,7 +582,7 @@ def test_removing_only_one_of_several_dependencies_keeps_the_others() -> None:
 def test_removing_an_unknown_dependency_is_not_found() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     depend(app, app_m, api, api_m, graph)
     unknown = uuid4()
 
@@ -535,7 +599,7 @@ def test_removing_an_unknown_dependency_is_not_found() -> None:
 def test_removing_a_dependency_of_an_unknown_milestone_is_not_found() -> None:
     app, app_m = with_milestone("App")
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     dependency_id = depend(app, app_m, api, api_m, graph)
     unknown = uuid4()
 
@@ -551,9 +615,11 @@ def test_removing_a_dependency_of_an_unknown_milestone_is_not_found() -> None:
 
 def test_a_dependency_of_another_milestone_is_not_found_on_this_one() -> None:
     app, app_m = with_milestone("App")
-    other_m = app.add_milestone(title="Other", success_criteria="x", target_date=TARGET, meta=META)
+    other_m = app.add_milestone(
+        title="Other", success_criteria="x", target_date=TARGET, meta=META
+    ).id
     api, api_m = with_milestone("API")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     dependency_id = depend(app, app_m, api, api_m, graph)
 
     refuse_both(
@@ -566,19 +632,16 @@ def test_a_dependency_of_another_milestone_is_not_found_on_this_one() -> None:
 
 def test_replaying_the_initiative_reproduces_its_dependencies() -> None:
     app = propose("App")
-    app_m = app.add_milestone(title="Ship", success_criteria="x", target_date=TARGET, meta=META)
+    app_m = app.add_milestone(title="Ship", success_criteria="x", target_date=TARGET, meta=META).id
     api, api_m = with_milestone("API")
     design, design_m = with_milestone("Design")
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     on_api = depend(app, app_m, api, api_m, graph, lag_days=3)
     depend(app, app_m, design, design_m, graph)
     app.remove_dependency(app_m, on_api, graph=graph, meta=META)
 
-    replayed: Initiative | None = None
-    for recorded in app.collect_events():
-        replayed = recorded.mutate(replayed)
+    replayed = replay(app.collect_events())
 
-    assert isinstance(replayed, Initiative)
     assert replayed == app
     assert [d.upstream_milestone_id for d in replayed.milestones[app_m].dependencies] == [design_m]
     assert replay_graph(graph.collect_events()) == graph
@@ -640,11 +703,11 @@ operation = st.tuples(st.booleans(), st.sampled_from(NODES), st.sampled_from(NOD
 def test_accepted_edges_never_form_a_cycle(
     operations: list[tuple[bool, UUID, UUID]],
 ) -> None:
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
     model: dict[UUID, set[UUID]] = {}
     for is_add, up, down in operations:
         if not is_add:
-            graph.remove_edge(up, down)
+            graph.remove_edge(up, down, META)
             model.get(up, set()).discard(down)
             assert edges(graph) == {(u, d) for u, ds in model.items() for d in ds}
             continue
@@ -652,7 +715,7 @@ def test_accepted_edges_never_form_a_cycle(
         version = graph.version
         if would_cycle:
             with pytest.raises(DependencyCycleError) as caught:
-                graph.add_edge(up, down)
+                graph.add_edge(up, down, META)
             cycle = [UUID(node) for node in caught.value.cycle]
             assert cycle[0] == cycle[-1] == down
             assert cycle[-2] == up
@@ -660,7 +723,7 @@ def test_accepted_edges_never_form_a_cycle(
             assert all(d in model.get(u, set()) for u, d in closing)  # a real path back
             assert graph.version == version
         else:
-            graph.add_edge(up, down)
+            graph.add_edge(up, down, META)
             model.setdefault(up, set()).add(down)
         current = edges(graph)
         assert current == {(u, d) for u, ds in model.items() for d in ds}
@@ -674,7 +737,7 @@ def test_milestone_struct_of_an_unrelated_initiative_is_only_read() -> None:
     api, api_m = with_milestone("API")
     before: Milestone = api.milestones[api_m]
 
-    depend(app, app_m, api, api_m, MilestoneGraph())
+    depend(app, app_m, api, api_m, MilestoneGraph.start(META))
 
     assert api.milestones[api_m] is before
     assert api.pending_events == []

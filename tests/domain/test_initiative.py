@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -12,6 +12,8 @@ from eventsourcing.domain import CanMutateAggregate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from roadmap_svc.domain.decisions import DecisionTaken
+from roadmap_svc.domain.details import REVISABLE_FIELDS, InitiativeProposed, InitiativeRevised
 from roadmap_svc.domain.errors import (
     DomainError,
     InitiativeClosedError,
@@ -21,11 +23,17 @@ from roadmap_svc.domain.errors import (
     StakeholderExistsError,
     UnknownStakeholderError,
 )
-from roadmap_svc.domain.initiative import REVISABLE_FIELDS, Initiative
+from roadmap_svc.domain.events import RoadmapEvent
+from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import TRANSITIONS, DecisionKind, Status, allowed_decisions
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.quarter import Quarter
-from roadmap_svc.domain.stakeholders import Stance
+from roadmap_svc.domain.stakeholders import (
+    InitiativeStakeholderAdded,
+    InitiativeStanceRecorded,
+    Stakeholder,
+    Stance,
+)
 from roadmap_svc.domain.text import MAX_TAGS
 from tests.domain.aggregate_checks import only_event, refuse, replay
 
@@ -37,13 +45,13 @@ K = DecisionKind
 
 E = TypeVar("E", bound=DomainError)
 Event = CanMutateAggregate[UUID]
-# Event types that carry `meta` (all of the Initiative's events).
+# The event types of details, stakeholders and decisions (each carries `meta`).
 META_EVENTS = (
-    Initiative.Proposed,
-    Initiative.Revised,
-    Initiative.StakeholderAdded,
-    Initiative.StanceRecorded,
-    Initiative.DecisionTaken,
+    InitiativeProposed,
+    InitiativeRevised,
+    InitiativeStakeholderAdded,
+    InitiativeStanceRecorded,
+    DecisionTaken,
 )
 
 
@@ -72,8 +80,8 @@ def decide(
     today: date = TODAY,
     quarter: str | None = None,
     revisit_on: date | None = None,
-) -> None:
-    initiative.decide(
+) -> DecisionTaken:
+    return initiative.decide(
         kind,
         rationale=rationale,
         decided_by=decided_by,
@@ -85,8 +93,8 @@ def decide(
     )
 
 
-def approve(initiative: Initiative, quarter: str = "2026-Q3") -> None:
-    decide(initiative, K.APPROVE, quarter=quarter)
+def approve(initiative: Initiative, quarter: str = "2026-Q3") -> DecisionTaken:
+    return decide(initiative, K.APPROVE, quarter=quarter)
 
 
 # The decisions that bring a fresh initiative into each status.
@@ -112,6 +120,15 @@ SOURCE = {
     K.COMPLETE: Status.IN_PROGRESS,
 }
 SIMPLE_KINDS = [k for k in DecisionKind if k not in {K.APPROVE, K.DEFER}]
+# The type names history shows for them (the names of the event classes of old).
+SIMPLE_TYPE_NAMES = {
+    K.START: "InitiativeStarted",
+    K.REJECT: "InitiativeRejected",
+    K.PAUSE: "InitiativePaused",
+    K.RESUME: "InitiativeResumed",
+    K.CANCEL: "InitiativeCancelled",
+    K.COMPLETE: "InitiativeCompleted",
+}
 
 
 def later_quarter(initiative: Initiative) -> str:
@@ -158,7 +175,8 @@ def test_propose_records_one_event_with_the_cleaned_fields_and_meta() -> None:
     assert initiative.last_decision is None
     assert initiative.stakeholders == {}
     proposed = only_event(initiative)
-    assert isinstance(proposed, Initiative.Proposed)
+    assert isinstance(proposed, InitiativeProposed)
+    assert proposed.type_name == "InitiativeProposed"
     assert proposed.originator_id == initiative.id
     assert proposed.title == "Faster checkout"
     assert proposed.proposer == "alice"
@@ -251,7 +269,8 @@ def test_revise_records_only_the_changed_fields() -> None:
     )
 
     revised = only_event(initiative)
-    assert isinstance(revised, Initiative.Revised)
+    assert isinstance(revised, InitiativeRevised)
+    assert revised.type_name == "InitiativeRevised"
     assert (revised.owner, revised.tags) == ("erin", ("payments", "web"))
     assert revised.title is None
     assert revised.problem_statement is None
@@ -282,7 +301,7 @@ def test_revise_can_change_every_revisable_field() -> None:
     initiative.revise(changes, META)
 
     revised = only_event(initiative)
-    assert isinstance(revised, Initiative.Revised)
+    assert isinstance(revised, InitiativeRevised)
     assert {field: getattr(initiative, field) for field in changes} == {
         **changes,
         "tags": ("speed",),
@@ -391,12 +410,14 @@ def test_a_closed_initiative_cannot_be_revised(status: Status) -> None:
 def test_adding_a_stakeholder_records_name_and_role() -> None:
     initiative = in_status(Status.PROPOSED)
 
-    initiative.add_stakeholder("  Ada Lovelace ", " Head of Payments ", OTHER)
+    returned = initiative.add_stakeholder("  Ada Lovelace ", " Head of Payments ", OTHER)
 
     added = only_event(initiative)
-    assert isinstance(added, Initiative.StakeholderAdded)
+    assert isinstance(added, InitiativeStakeholderAdded)
+    assert added.type_name == "InitiativeStakeholderAdded"
     assert (added.name, added.role, added.meta) == ("Ada Lovelace", "Head of Payments", OTHER)
     stakeholder = initiative.stakeholders["ada lovelace"]
+    assert returned == stakeholder  # the command answers with the stakeholder it added
     assert (stakeholder.name, stakeholder.role, stakeholder.stance) == (
         "Ada Lovelace",
         "Head of Payments",
@@ -444,12 +465,15 @@ def test_a_stance_is_recorded_for_the_stakeholder_matched_case_insensitively() -
     initiative.add_stakeholder("Grace", None, META)
     initiative.collect_events()
 
-    initiative.record_stance(" ADA ", Stance.HAS_CONCERNS, " Budget is tight ", OTHER)
+    returned = initiative.record_stance(" ADA ", Stance.HAS_CONCERNS, " Budget is tight ", OTHER)
 
     recorded = only_event(initiative)
-    assert isinstance(recorded, Initiative.StanceRecorded)
-    assert (recorded.name, recorded.stance, recorded.note, recorded.meta) == (
+    assert isinstance(recorded, InitiativeStanceRecorded)
+    assert recorded.type_name == "InitiativeStanceRecorded"
+    # The stance event carries the stakeholder's role too: it replays the whole stakeholder.
+    assert (recorded.name, recorded.role, recorded.stance, recorded.note, recorded.meta) == (
         "Ada",
+        "finance",
         Stance.HAS_CONCERNS,
         "Budget is tight",
         OTHER,
@@ -461,6 +485,7 @@ def test_a_stance_is_recorded_for_the_stakeholder_matched_case_insensitively() -
         Stance.HAS_CONCERNS,
         "Budget is tight",
     )
+    assert returned == ada  # the command answers with the stakeholder as it now stands
     assert initiative.stakeholders_without_stance == ("Grace",)
 
 
@@ -469,10 +494,11 @@ def test_a_later_stance_replaces_the_earlier_one() -> None:
     initiative.add_stakeholder("Ada", None, META)
     initiative.record_stance("Ada", Stance.OBJECTS, "too risky", META)
 
-    initiative.record_stance("Ada", Stance.ENDORSES, None, META)
+    returned = initiative.record_stance("Ada", Stance.ENDORSES, None, META)
 
     assert initiative.stakeholders["ada"].stance is Stance.ENDORSES
     assert initiative.stakeholders["ada"].note is None
+    assert returned == Stakeholder(name="Ada", stance=Stance.ENDORSES)
 
 
 def test_a_stance_of_an_unknown_stakeholder_is_refused() -> None:
@@ -527,7 +553,7 @@ def test_approve_records_the_quarter_and_the_stakeholders_without_stance() -> No
     initiative.record_stance("grace", Stance.ENDORSES, None, META)
     initiative.collect_events()
 
-    decide(
+    returned = decide(
         initiative,
         K.APPROVE,
         quarter=" 2026-q4 ",
@@ -538,8 +564,12 @@ def test_approve_records_the_quarter_and_the_stakeholders_without_stance() -> No
     )
 
     approved = only_event(initiative)
-    assert isinstance(approved, Initiative.Approved)
+    assert approved is returned  # the command answers with the decision it recorded
+    assert isinstance(approved, DecisionTaken)
+    assert (approved.kind, approved.type_name) == (K.APPROVE, "InitiativeApproved")
+    assert (approved.status_before, approved.status_after) == (Status.PROPOSED, Status.APPROVED)
     assert approved.quarter == "2026-Q4"
+    assert approved.revisit_on is None
     assert approved.stakeholders_without_stance == ("Ada", "Linus")
     assert (approved.rationale, approved.decided_by) == ("Worth it", "steering")
     assert approved.alternatives_considered == ("do nothing", "buy a tool")
@@ -557,7 +587,8 @@ def test_approve_without_stakeholders_records_an_empty_tuple() -> None:
     approve(initiative)
 
     approved = only_event(initiative)
-    assert isinstance(approved, Initiative.Approved)
+    assert isinstance(approved, DecisionTaken)
+    assert approved.kind is K.APPROVE
     assert approved.stakeholders_without_stance == ()
 
 
@@ -590,15 +621,20 @@ def test_defer_a_proposal_to_the_next_quarter() -> None:
     initiative = in_status(Status.PROPOSED)
     revisit = TODAY + timedelta(days=60)
 
-    decide(initiative, K.DEFER, quarter="2026-q3", revisit_on=revisit, meta=OTHER)
+    returned = decide(initiative, K.DEFER, quarter="2026-q3", revisit_on=revisit, meta=OTHER)
 
     deferred = only_event(initiative)
-    assert isinstance(deferred, Initiative.Deferred)
-    assert (deferred.to_quarter, deferred.revisit_on, deferred.meta) == (
+    assert deferred is returned
+    assert isinstance(deferred, DecisionTaken)
+    assert (deferred.kind, deferred.type_name) == (K.DEFER, "InitiativeDeferred")
+    assert (deferred.status_before, deferred.status_after) == (Status.PROPOSED, Status.PROPOSED)
+    # `quarter` of a deferral is the quarter it moves to (the event had `to_quarter` before).
+    assert (deferred.quarter, deferred.revisit_on, deferred.meta) == (
         "2026-Q3",
         revisit,
         OTHER,
     )
+    assert deferred.stakeholders_without_stance == ()
     assert (initiative.status, initiative.quarter, initiative.revisit_on) == (
         Status.PROPOSED,
         "2026-Q3",
@@ -751,15 +787,23 @@ def test_a_decision_of_a_simple_kind_records_its_event(kind: DecisionKind) -> No
     source = SOURCE[kind]
     initiative = in_status(source)
 
-    decide(initiative, kind, rationale="reason", alternatives=["wait"], meta=OTHER)
+    returned = decide(initiative, kind, rationale="reason", alternatives=["wait"], meta=OTHER)
 
     recorded = only_event(initiative)
-    assert isinstance(recorded, Initiative.DecisionTaken)
-    assert type(recorded).kind is kind
+    assert recorded is returned
+    assert isinstance(recorded, DecisionTaken)
+    assert recorded.kind is kind
+    assert recorded.type_name == SIMPLE_TYPE_NAMES[kind]
+    assert (recorded.status_before, recorded.status_after) == (source, TRANSITIONS[source][kind])
     assert (recorded.rationale, recorded.decided_by, recorded.alternatives_considered) == (
         "reason",
         "steering",
         ("wait",),
+    )
+    assert (recorded.quarter, recorded.revisit_on, recorded.stakeholders_without_stance) == (
+        None,
+        None,
+        (),
     )
     assert recorded.meta == OTHER
     assert initiative.status is TRANSITIONS[source][kind]
@@ -875,7 +919,22 @@ def test_every_event_carries_the_meta_of_its_command() -> None:
     assert [e.originator_version for e in events] == list(range(1, 12))
     for number, recorded in enumerate(events):
         assert isinstance(recorded, META_EVENTS)
+        assert isinstance(recorded, RoadmapEvent)
         assert recorded.meta.actor == f"a{number}"
+    # The stable names history shows, one per event: unchanged by the one DecisionTaken class.
+    assert [e.type_name for e in events if isinstance(e, RoadmapEvent)] == [
+        "InitiativeProposed",
+        "InitiativeRevised",
+        "InitiativeStakeholderAdded",
+        "InitiativeStakeholderAdded",
+        "InitiativeStanceRecorded",
+        "InitiativeDeferred",
+        "InitiativeApproved",
+        "InitiativeStarted",
+        "InitiativePaused",
+        "InitiativeResumed",
+        "InitiativeCompleted",
+    ]
     assert initiative.collect_events() == []  # collecting drains the pending events
 
 
@@ -892,7 +951,9 @@ def test_replaying_the_events_reproduces_the_same_state() -> None:
     assert replayed.quarter == "2027-Q1"
     assert replayed.owner == "erin"
     assert replayed.stakeholders["ada"].stance is Stance.OBJECTS
+    assert replayed.stakeholders["ada"].role == "finance"
     assert replayed.stakeholders_without_stance == ("Grace",)
+    assert replayed.last_occurred_at == initiative.last_occurred_at == events[-1].timestamp
 
 
 def test_replaying_a_prefix_gives_the_state_at_that_version() -> None:
@@ -902,12 +963,197 @@ def test_replaying_a_prefix_gives_the_state_at_that_version() -> None:
     deferred = replay(events[:6])
 
     assert deferred.version == 6
+    assert deferred.last_occurred_at == events[5].timestamp
     assert (deferred.status, deferred.quarter, deferred.revisit_on) == (
         Status.PROPOSED,
         "2026-Q4",
         TODAY,
     )
     assert deferred.last_decision is K.DEFER
+
+
+# ---- occurred_at: imported history arrives in the order it happened -----------------------
+
+# Imported from another tool: long before these events are recorded, whatever the clock says.
+IMPORTED = datetime(2020, 3, 2, 9, 30, tzinfo=UTC)
+DAY = IMPORTED.date()  # the `today` of a decision imported from then
+
+
+def at(occurred_at: datetime | None, actor: str = "importer") -> EventMeta:
+    return EventMeta(actor=actor, reason="import", occurred_at=occurred_at)
+
+
+def imported() -> Initiative:
+    """Proposed at IMPORTED, with a stakeholder Ada added an hour later; events collected."""
+    initiative = propose(meta=at(IMPORTED))
+    initiative.add_stakeholder("Ada", "finance", at(IMPORTED + timedelta(hours=1)))
+    initiative.collect_events()
+    return initiative
+
+
+# Every command that records an event after the first, fed the meta to record it with.
+COMMANDS: dict[str, Callable[[Initiative, EventMeta], object]] = {
+    "revise": lambda i, meta: i.revise({"title": "Imported title"}, meta),
+    "add_stakeholder": lambda i, meta: i.add_stakeholder("Grace", None, meta),
+    "record_stance": lambda i, meta: i.record_stance("Ada", Stance.ENDORSES, None, meta),
+    "approve": lambda i, meta: decide(i, K.APPROVE, quarter="2020-Q3", meta=meta, today=DAY),
+    "defer": lambda i, meta: decide(i, K.DEFER, quarter="2020-Q3", meta=meta, today=DAY),
+    "cancel": lambda i, meta: decide(i, K.CANCEL, meta=meta, today=DAY),
+}
+
+
+def test_an_event_occurs_when_it_is_recorded_unless_its_meta_says_otherwise() -> None:
+    initiative = propose(meta=at(IMPORTED))
+    initiative.add_stakeholder("Ada", None, OTHER)  # OTHER names no occurred_at
+
+    proposed, added = initiative.collect_events()
+
+    assert isinstance(proposed, RoadmapEvent)
+    assert isinstance(added, RoadmapEvent)
+    assert proposed.occurred_at == IMPORTED
+    assert proposed.timestamp != IMPORTED  # recorded now, whenever it happened
+    assert added.meta.occurred_at is None
+    assert added.occurred_at == added.timestamp
+
+
+def test_last_occurred_at_tracks_the_occurred_time_of_the_latest_event() -> None:
+    initiative = propose(meta=at(IMPORTED))
+    assert initiative.last_occurred_at == IMPORTED  # the first event is never refused
+
+    initiative.add_stakeholder("Ada", None, at(IMPORTED + timedelta(days=2)))
+    assert initiative.last_occurred_at == IMPORTED + timedelta(days=2)
+
+    initiative.revise({"title": "Now"}, OTHER)  # no occurred_at: it happens when recorded
+    events = initiative.collect_events()
+    assert initiative.last_occurred_at == events[-1].timestamp
+
+    assert replay(events).last_occurred_at == initiative.last_occurred_at
+    assert replay(events[:2]).last_occurred_at == IMPORTED + timedelta(days=2)
+
+
+def test_a_fresh_initiative_has_occurred_when_it_was_proposed() -> None:
+    initiative = propose()
+
+    assert initiative.last_occurred_at == initiative.created_on
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize(
+    "before", [timedelta(microseconds=1), timedelta(hours=1), timedelta(days=400)]
+)
+def test_an_event_that_occurred_before_the_previous_one_is_refused(
+    command: str, before: timedelta
+) -> None:
+    initiative = imported()
+    previous = initiative.last_occurred_at
+    assert previous == IMPORTED + timedelta(hours=1)
+
+    error = refuse(
+        initiative,
+        InvalidValueError,
+        lambda: COMMANDS[command](initiative, at(previous - before)),
+    )
+
+    assert error.field == "occurred_at"
+    assert str(previous) in error.message
+    assert initiative.last_occurred_at == previous
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("after", [timedelta(0), timedelta(microseconds=1), timedelta(days=30)])
+def test_an_event_that_occurred_at_or_after_the_previous_one_is_recorded(
+    command: str, after: timedelta
+) -> None:
+    initiative = imported()
+    occurred_at = initiative.last_occurred_at + after
+
+    COMMANDS[command](initiative, at(occurred_at))
+
+    recorded = only_event(initiative)
+    assert recorded.occurred_at == recorded.meta.occurred_at == occurred_at
+    assert initiative.last_occurred_at == occurred_at
+    assert initiative.version == 3
+
+
+def test_order_is_checked_against_the_occurred_time_not_the_recorded_time() -> None:
+    initiative = imported()  # recorded now; occurred in 2020
+    an_hour_later = initiative.last_occurred_at + timedelta(hours=1)
+    assert an_hour_later < initiative.modified_on
+
+    initiative.revise({"title": "Imported title"}, at(an_hour_later))
+
+    assert initiative.last_occurred_at == an_hour_later
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_event_without_occurred_at_is_never_refused(command: str) -> None:
+    # Even after an event that names a time later than the clock: the domain leaves the
+    # "not in the future" rule to the unit of work, and a None occurred_at is not checked.
+    initiative = propose(meta=at(datetime(2999, 1, 1, tzinfo=UTC)))
+    initiative.add_stakeholder("Ada", "finance", at(datetime(2999, 1, 2, tzinfo=UTC)))
+    initiative.collect_events()
+
+    COMMANDS[command](initiative, at(None))
+
+    recorded = only_event(initiative)
+    assert recorded.meta.occurred_at is None
+    assert recorded.occurred_at == recorded.timestamp
+    assert initiative.last_occurred_at == recorded.timestamp
+
+
+def test_after_an_event_without_occurred_at_an_import_must_not_go_before_it() -> None:
+    initiative = imported()
+    initiative.revise({"title": "Now"}, OTHER)
+    (revised,) = initiative.collect_events()
+
+    error = refuse(
+        initiative,
+        InvalidValueError,
+        lambda: initiative.add_stakeholder(
+            "Grace", None, at(revised.timestamp - timedelta(microseconds=1))
+        ),
+    )
+    initiative.add_stakeholder("Grace", None, at(revised.timestamp))
+
+    assert error.field == "occurred_at"
+    assert initiative.last_occurred_at == revised.timestamp
+
+
+def test_an_imported_deferral_takes_its_rules_from_the_day_it_occurred() -> None:
+    initiative = imported()  # occurred in 2020-Q1, long before the clock's quarter
+    meta = at(IMPORTED + timedelta(hours=2))
+
+    error = refuse(
+        initiative,
+        InvalidValueError,
+        lambda: decide(initiative, K.DEFER, quarter="2020-Q1", meta=meta, today=DAY),
+    )
+    deferred = decide(initiative, K.DEFER, quarter="2020-Q2", revisit_on=DAY, meta=meta, today=DAY)
+
+    assert error.field == "quarter"
+    assert "2020-Q2 or later" in error.message
+    assert (deferred.quarter, deferred.revisit_on) == ("2020-Q2", DAY)
+    assert deferred.occurred_at == IMPORTED + timedelta(hours=2)
+    assert (initiative.quarter, initiative.revisit_on) == ("2020-Q2", DAY)
+
+
+def test_replaying_imported_history_reproduces_the_same_state() -> None:
+    initiative = propose(meta=at(IMPORTED))
+    initiative.add_stakeholder("Ada", "finance", at(IMPORTED + timedelta(hours=1)))
+    initiative.record_stance("Ada", Stance.ENDORSES, "go", at(IMPORTED + timedelta(days=1)))
+    decide(
+        initiative,
+        K.APPROVE,
+        quarter="2020-Q2",
+        meta=at(IMPORTED + timedelta(days=1)),
+        today=DAY,
+    )
+    events = initiative.collect_events()
+
+    replayed = replay(events)
+
+    assert replayed == initiative
+    assert replayed.last_occurred_at == IMPORTED + timedelta(days=1)
 
 
 # ---- property: decisions follow TRANSITIONS -----------------------------------------------

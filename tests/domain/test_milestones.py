@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -23,19 +23,19 @@ from roadmap_svc.domain.errors import (
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.milestone_events import (
-    MilestoneAdded,
-    MilestoneCompleted,
-    MilestoneDropped,
-    MilestoneEvent,
-    MilestoneMissed,
-    MilestoneReplanned,
-    MilestoneStarted,
-)
 from roadmap_svc.domain.milestones import (
     DependencyType,
     Milestone,
+    MilestoneAdded,
+    MilestoneCompleted,
+    MilestoneDependencyAdded,
+    MilestoneDependencyRemoved,
+    MilestoneDropped,
+    MilestoneEvent,
+    MilestoneMissed,
     MilestoneOperation,
+    MilestoneReplanned,
+    MilestoneStarted,
     MilestoneStatus,
     allowed_operations,
 )
@@ -91,7 +91,7 @@ def add(initiative: Initiative, **overrides: Any) -> UUID:
         "meta": META,
     }
     fields.update(overrides)
-    return initiative.add_milestone(**fields)
+    return initiative.add_milestone(**fields).id
 
 
 def upstream_elsewhere() -> tuple[UUID, Milestone]:
@@ -103,15 +103,16 @@ def upstream_elsewhere() -> tuple[UUID, Milestone]:
 
 def add_dependency(initiative: Initiative, milestone_id: UUID) -> UUID:
     upstream_initiative_id, upstream = upstream_elsewhere()
-    return initiative.add_dependency(
+    milestone = initiative.add_dependency(
         milestone_id,
         upstream_initiative_id=upstream_initiative_id,
         upstream=upstream,
         type=DependencyType.FINISH_TO_START,
         lag_days=0,
-        graph=MilestoneGraph(),
+        graph=MilestoneGraph.start(META),
         meta=META,
     )
+    return milestone.dependencies[-1].id
 
 
 def replan(initiative: Initiative, milestone_id: UUID) -> None:
@@ -160,10 +161,14 @@ def test_add_records_a_planned_milestone_with_its_original_date() -> None:
     initiative = propose()
     initiative.collect_events()
 
-    milestone_id = add(
-        initiative, title="  Beta in production ", success_criteria=" 10% of traffic ", meta=OTHER
+    returned = initiative.add_milestone(
+        title="  Beta in production ",
+        success_criteria=" 10% of traffic ",
+        target_date=TARGET,
+        meta=OTHER,
     )
 
+    milestone_id = returned.id
     added = only_event(initiative)
     assert isinstance(added, MilestoneAdded)
     assert (added.milestone_id, added.title, added.success_criteria, added.target_date) == (
@@ -183,6 +188,7 @@ def test_add_records_a_planned_milestone_with_its_original_date() -> None:
         )
     }
     milestone = initiative.milestone(milestone_id)
+    assert returned == milestone  # add_milestone returns the new milestone
     assert milestone.status is S.PLANNED
     assert (milestone.actual_date, milestone.closing_reason) == (None, None)
     assert (milestone.slips, milestone.dependencies) == ((), ())
@@ -236,7 +242,9 @@ def test_add_accepts_the_edges_of_the_plausible_range_and_past_dates(target: dat
 def test_replan_records_the_slip_from_old_to_new_with_the_reason() -> None:
     initiative, milestone_id = milestone_in(S.PLANNED)
 
-    initiative.replan_milestone(milestone_id, to_date=LATER, reason=" vendor late ", meta=OTHER)
+    returned = initiative.replan_milestone(
+        milestone_id, to_date=LATER, reason=" vendor late ", meta=OTHER
+    )
 
     replanned = only_event(initiative)
     assert isinstance(replanned, MilestoneReplanned)
@@ -245,9 +253,11 @@ def test_replan_records_the_slip_from_old_to_new_with_the_reason() -> None:
         TARGET,
         LATER,
     )
+    assert (replanned.title, replanned.target_date) == ("Beta in production", LATER)
     assert replanned.reason == "vendor late"
     assert replanned.meta == OTHER
     milestone = initiative.milestones[milestone_id]
+    assert returned == milestone  # the milestone as it is after the re-plan
     assert milestone.target_date == LATER
     assert milestone.original_target_date == TARGET
     assert milestone.status is S.PLANNED
@@ -255,6 +265,60 @@ def test_replan_records_the_slip_from_old_to_new_with_the_reason() -> None:
     assert (slip.from_date, slip.to_date, slip.reason) == (TARGET, LATER, "vendor late")
     assert slip.recorded_by == "bob"
     assert slip.recorded_at == replanned.timestamp
+    # No meta.occurred_at: it was re-planned when it was recorded.
+    assert slip.occurred_at == replanned.occurred_at == replanned.timestamp
+
+
+def test_a_slip_imported_from_another_tool_keeps_when_it_happened() -> None:
+    long_ago = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    then = long_ago + timedelta(days=40)
+    imported = EventMeta(actor="importer", reason="migrated from Jira", occurred_at=long_ago)
+    initiative = Initiative.propose(
+        title="Faster checkout",
+        problem_statement="Checkout takes 9 seconds on mobile.",
+        business_case="Each second costs about 1% conversion.",
+        owner="carol",
+        sponsor=None,
+        tags=[],
+        meta=imported,
+    )
+    milestone_id = add(initiative, meta=imported)
+    initiative.collect_events()
+
+    milestone = initiative.replan_milestone(
+        milestone_id,
+        to_date=LATER,
+        reason="vendor late",
+        meta=EventMeta(actor="importer", occurred_at=then),
+    )
+
+    replanned = only_event(initiative)
+    assert isinstance(replanned, MilestoneReplanned)
+    assert replanned.occurred_at == then
+    (slip,) = milestone.slips
+    assert slip.occurred_at == then  # when it was re-planned ...
+    assert slip.recorded_at == replanned.timestamp  # ... not when it was recorded
+    assert slip.recorded_at > then
+    assert slip.recorded_by == "importer"
+
+
+def test_a_replan_that_occurred_before_the_previous_event_is_refused() -> None:
+    initiative, milestone_id = milestone_in(S.PLANNED)
+    earlier = initiative.last_occurred_at - timedelta(seconds=1)
+
+    error = refuse(
+        initiative,
+        InvalidValueError,
+        lambda: initiative.replan_milestone(
+            milestone_id,
+            to_date=LATER,
+            reason="vendor late",
+            meta=EventMeta(actor="importer", occurred_at=earlier),
+        ),
+    )
+
+    assert error.field == "occurred_at"
+    assert initiative.milestones[milestone_id].slips == ()
 
 
 def test_replan_can_move_a_date_earlier() -> None:
@@ -365,12 +429,14 @@ def test_an_in_progress_milestone_replanned_stays_in_progress() -> None:
 def test_start_moves_a_planned_milestone_in_progress() -> None:
     initiative, milestone_id = milestone_in(S.PLANNED)
 
-    initiative.start_milestone(milestone_id, OTHER)
+    returned = initiative.start_milestone(milestone_id, OTHER)
 
     started = only_event(initiative)
     assert isinstance(started, MilestoneStarted)
     assert (started.milestone_id, started.meta) == (milestone_id, OTHER)
+    assert (started.title, started.target_date) == ("Beta in production", TARGET)
     assert initiative.milestones[milestone_id].status is S.IN_PROGRESS
+    assert returned == initiative.milestones[milestone_id]
 
 
 @pytest.mark.parametrize("status", [S.IN_PROGRESS, S.MISSED])
@@ -399,12 +465,17 @@ def test_complete_is_allowed_from_every_open_status(status: MilestoneStatus) -> 
     initiative, milestone_id = milestone_in(status)
     actual = TODAY - timedelta(days=2)
 
-    initiative.complete_milestone(milestone_id, actual_date=actual, today=TODAY, meta=OTHER)
+    returned = initiative.complete_milestone(
+        milestone_id, actual_date=actual, today=TODAY, meta=OTHER
+    )
 
     completed = only_event(initiative)
     assert isinstance(completed, MilestoneCompleted)
     assert (completed.actual_date, completed.meta) == (actual, OTHER)
+    assert (completed.milestone_id, completed.title) == (milestone_id, "Beta in production")
+    assert completed.target_date == initiative.milestones[milestone_id].target_date
     milestone = initiative.milestones[milestone_id]
+    assert returned == milestone
     assert milestone.status is S.COMPLETED
     assert milestone.actual_date == actual
     assert milestone.is_closed
@@ -469,12 +540,18 @@ def test_miss_records_the_optional_reason(
 ) -> None:
     initiative, milestone_id = milestone_in(status)
 
-    initiative.miss_milestone(milestone_id, reason=reason, meta=OTHER)
+    returned = initiative.miss_milestone(milestone_id, reason=reason, meta=OTHER)
 
     missed = only_event(initiative)
     assert isinstance(missed, MilestoneMissed)
     assert (missed.reason, missed.meta) == (kept, OTHER)
+    assert (missed.milestone_id, missed.title, missed.target_date) == (
+        milestone_id,
+        "Beta in production",
+        TARGET,
+    )
     milestone = initiative.milestones[milestone_id]
+    assert returned == milestone
     assert (milestone.status, milestone.closing_reason) == (S.MISSED, kept)
     assert not milestone.is_closed  # a missed milestone can still be re-planned or completed
 
@@ -511,12 +588,15 @@ def test_a_missed_milestone_cannot_be_missed_again() -> None:
 def test_drop_records_the_reason(status: MilestoneStatus) -> None:
     initiative, milestone_id = milestone_in(status)
 
-    initiative.drop_milestone(milestone_id, reason=" descoped ", meta=OTHER)
+    returned = initiative.drop_milestone(milestone_id, reason=" descoped ", meta=OTHER)
 
     dropped = only_event(initiative)
     assert isinstance(dropped, MilestoneDropped)
     assert (dropped.reason, dropped.meta) == ("descoped", OTHER)
+    assert (dropped.milestone_id, dropped.title) == (milestone_id, "Beta in production")
+    assert dropped.target_date == initiative.milestones[milestone_id].target_date
     milestone = initiative.milestones[milestone_id]
+    assert returned == milestone
     assert (milestone.status, milestone.closing_reason) == (S.DROPPED, "descoped")
     assert milestone.is_closed
 
@@ -617,7 +697,7 @@ def test_adding_or_removing_on_a_cancelled_initiative_is_refused() -> None:
     initiative, milestone_id = milestone_in(S.PLANNED)
     dependency_id = add_dependency(initiative, milestone_id)
     cancel(initiative)
-    graph = MilestoneGraph()
+    graph = MilestoneGraph.start(META)
 
     refuse(initiative, InitiativeClosedError, lambda: add(initiative))
     refuse(
@@ -674,6 +754,68 @@ def test_replaying_the_events_reproduces_the_same_milestones() -> None:
     for recorded in events[1:]:
         assert isinstance(recorded, MilestoneEvent)
         assert recorded.milestone_id in initiative.milestones
+
+
+def test_every_milestone_event_names_the_milestone_its_title_and_its_date_after_it() -> None:
+    initiative = propose()
+    graph = MilestoneGraph.start(META)
+    upstream_initiative_id, upstream = upstream_elsewhere()
+    shipped = add(initiative, title="Shipped")
+    dropped = add(initiative, title="Dropped", target_date=date(2026, 7, 1))
+    initiative.start_milestone(shipped, META)
+    initiative.replan_milestone(shipped, to_date=LATER, reason="more tests", meta=META)
+    dependency = initiative.add_dependency(
+        shipped,
+        upstream_initiative_id=upstream_initiative_id,
+        upstream=upstream,
+        type=DependencyType.FINISH_TO_START,
+        lag_days=0,
+        graph=graph,
+        meta=META,
+    ).dependencies[-1]
+    initiative.remove_dependency(shipped, dependency.id, graph=graph, meta=META)
+    initiative.complete_milestone(shipped, actual_date=TODAY, today=TODAY, meta=META)
+    initiative.miss_milestone(dropped, reason=None, meta=META)
+    initiative.replan_milestone(dropped, to_date=TARGET, reason="retry", meta=META)
+    initiative.drop_milestone(dropped, reason="descoped", meta=META)
+    events = initiative.collect_events()
+
+    kinds = [type(e) for e in events[1:]]
+    assert kinds == [
+        MilestoneAdded,
+        MilestoneAdded,
+        MilestoneStarted,
+        MilestoneReplanned,
+        MilestoneDependencyAdded,
+        MilestoneDependencyRemoved,
+        MilestoneCompleted,
+        MilestoneMissed,
+        MilestoneReplanned,
+        MilestoneDropped,
+    ]
+    for count, recorded in enumerate(events[1:], start=2):
+        assert isinstance(recorded, MilestoneEvent)
+        after = replay(events[:count]).milestones[recorded.milestone_id]
+        assert (recorded.title, recorded.target_date) == (after.title, after.target_date)
+    # The re-plans carry the new date, the others the unchanged one.
+    assert [e.target_date for e in events[1:] if isinstance(e, MilestoneEvent)] == [
+        TARGET,
+        date(2026, 7, 1),
+        TARGET,
+        LATER,
+        LATER,
+        LATER,
+        LATER,
+        date(2026, 7, 1),
+        TARGET,
+        TARGET,
+    ]
+    removed = events[6]
+    assert isinstance(removed, MilestoneDependencyRemoved)
+    assert (removed.upstream_initiative_id, removed.upstream_milestone_id) == (
+        upstream_initiative_id,
+        upstream.id,
+    )
 
 
 def test_replaying_a_prefix_gives_the_milestone_as_it_was() -> None:

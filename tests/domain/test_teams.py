@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -13,34 +13,34 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate
 from roadmap_svc.domain.assignments import MAX_CAPACITY_FTE
 from roadmap_svc.domain.errors import (
     ConflictError,
-    DomainError,
     InvalidValueError,
     NothingToChangeError,
     TeamNameTakenError,
 )
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.team import MAX_WIP_LIMIT, Team
-from roadmap_svc.domain.team_names import TeamName, team_name_id, team_name_key
+from roadmap_svc.domain.team import (
+    MAX_WIP_LIMIT,
+    Team,
+    TeamCapacitySet,
+    TeamRegistered,
+    TeamRenamed,
+    TeamWipLimitSet,
+)
+from roadmap_svc.domain.team_names import (
+    TeamName,
+    TeamNameClaimed,
+    TeamNameReclaimed,
+    TeamNameReleased,
+    team_name_id,
+    team_name_key,
+)
+from tests.domain.aggregate_checks import refuse
 
 META = EventMeta(actor="alice", reason="reorg", request_id="req-3")
 OTHER = EventMeta(actor="bob")
 
-E = TypeVar("E", bound=DomainError)
 A = TypeVar("A", bound=Aggregate)
 Event = CanMutateAggregate[UUID]
-
-
-def refuse(aggregate: Aggregate, error: type[E], command: Callable[[], object]) -> E:
-    """Run a command that must be refused; the aggregate must be exactly as before."""
-    before = copy.deepcopy(aggregate)
-    version = aggregate.version
-    pending = len(aggregate.pending_events)
-    with pytest.raises(error) as caught:
-        command()
-    assert aggregate.version == version
-    assert len(aggregate.pending_events) == pending
-    assert aggregate == before  # Aggregate equality compares every attribute
-    return caught.value
 
 
 def replay(events: Sequence[Event], kind: type[A]) -> A:
@@ -64,7 +64,7 @@ def test_register_records_name_and_wip_limit() -> None:
     team = Team.register(name="  Payments Platform ", wip_limit=4, meta=META)
 
     (registered,) = team.collect_events()
-    assert isinstance(registered, Team.Registered)
+    assert isinstance(registered, TeamRegistered)
     assert (registered.name, registered.wip_limit, registered.meta) == (
         "Payments Platform",
         4,
@@ -114,7 +114,7 @@ def test_rename_records_old_and_new_name() -> None:
     team.rename("  Checkout ", OTHER)
 
     (renamed,) = team.collect_events()
-    assert isinstance(renamed, Team.Renamed)
+    assert isinstance(renamed, TeamRenamed)
     assert (renamed.old_name, renamed.new_name, renamed.meta) == (
         "Payments Platform",
         "Checkout",
@@ -155,9 +155,47 @@ def test_set_capacity_records_it_for_the_normalised_quarter() -> None:
     team.set_capacity(" 2026-q3 ", 6.5, OTHER)
 
     (capacity_set,) = team.collect_events()
-    assert isinstance(capacity_set, Team.CapacitySet)
+    assert isinstance(capacity_set, TeamCapacitySet)
     assert (capacity_set.quarter, capacity_set.fte, capacity_set.meta) == ("2026-Q3", 6.5, OTHER)
     assert team.capacity == {"2026-Q3": 6.5}
+
+
+def test_a_first_capacity_records_no_old_fte_and_the_team_name() -> None:
+    team = register()
+
+    team.set_capacity("2026-Q3", 6.5, META)
+
+    (capacity_set,) = team.collect_events()
+    assert isinstance(capacity_set, TeamCapacitySet)
+    assert (capacity_set.name, capacity_set.old_fte, capacity_set.fte) == (
+        "Payments Platform",
+        None,
+        6.5,
+    )
+
+
+def test_a_changed_capacity_records_the_old_and_the_new_fte() -> None:
+    team = register()
+    team.set_capacity("2026-Q3", 6.5, META)
+    team.set_capacity("2026-Q4", 4, META)
+    team.rename("Checkout", META)
+    team.collect_events()
+
+    team.set_capacity("2026-q3", 0, OTHER)
+    team.set_capacity("2026-Q3", 7.25, OTHER)
+
+    to_zero, from_zero = team.collect_events()
+    assert isinstance(to_zero, TeamCapacitySet)
+    assert isinstance(from_zero, TeamCapacitySet)
+    # The old FTE is that of the same quarter (not 2026-Q4's), and 0 is a capacity, not none.
+    assert (to_zero.name, to_zero.quarter, to_zero.old_fte, to_zero.fte) == (
+        "Checkout",
+        "2026-Q3",
+        6.5,
+        0,
+    )
+    assert (from_zero.old_fte, from_zero.fte) == (0, 7.25)
+    assert team.capacity == {"2026-Q3": 7.25, "2026-Q4": 4}
 
 
 def test_capacity_is_kept_per_quarter_and_can_change() -> None:
@@ -245,8 +283,9 @@ def test_set_wip_limit_records_the_new_limit(wip_limit: int | None) -> None:
     team.set_wip_limit(wip_limit, OTHER)
 
     (wip_set,) = team.collect_events()
-    assert isinstance(wip_set, Team.WipLimitSet)
+    assert isinstance(wip_set, TeamWipLimitSet)
     assert (wip_set.wip_limit, wip_set.meta) == (wip_limit, OTHER)
+    assert (wip_set.name, wip_set.old_wip_limit) == ("Payments Platform", 3)
     assert team.wip_limit == wip_limit
 
 
@@ -255,6 +294,9 @@ def test_a_wip_limit_can_be_set_after_none() -> None:
 
     team.set_wip_limit(5, META)
 
+    (wip_set,) = team.collect_events()
+    assert isinstance(wip_set, TeamWipLimitSet)
+    assert (wip_set.old_wip_limit, wip_set.wip_limit) == (None, 5)
     assert team.wip_limit == 5
 
 
@@ -291,6 +333,73 @@ def test_replaying_the_team_events_reproduces_the_team() -> None:
     assert replayed.version == len(events) == 6
 
 
+# ---- history imported with the time it happened ------------------------------------------
+
+JAN_10 = datetime(2021, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def imported(at: datetime) -> EventMeta:
+    return EventMeta(actor="importer", reason="migration", occurred_at=at)
+
+
+def test_team_events_keep_the_time_they_occurred_at() -> None:
+    team = Team.register(name="Search", wip_limit=None, meta=imported(JAN_10))
+    team.set_capacity("2026-Q1", 5, imported(JAN_10))  # the same instant is not earlier
+    team.set_capacity("2026-Q2", 6, imported(JAN_10 + timedelta(days=3)))
+
+    registered, same_time, later = team.collect_events()
+    assert isinstance(registered, TeamRegistered)
+    assert isinstance(same_time, TeamCapacitySet)
+    assert isinstance(later, TeamCapacitySet)
+    assert (registered.occurred_at, same_time.occurred_at) == (JAN_10, JAN_10)
+    assert later.occurred_at == JAN_10 + timedelta(days=3)
+    assert registered.timestamp > JAN_10  # recorded now, happened then
+    assert team.last_occurred_at == JAN_10 + timedelta(days=3)
+
+
+def test_an_event_without_occurred_at_happened_when_it_was_recorded() -> None:
+    team = register()
+
+    team.set_wip_limit(4, META)
+
+    (wip_set,) = team.collect_events()
+    assert isinstance(wip_set, TeamWipLimitSet)
+    assert wip_set.meta.occurred_at is None
+    assert wip_set.occurred_at == wip_set.timestamp
+    assert team.last_occurred_at == wip_set.timestamp
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda team, meta: team.rename("Search & Discovery", meta),
+        lambda team, meta: team.set_capacity("2026-Q1", 5, meta),
+        lambda team, meta: team.set_wip_limit(4, meta),
+    ],
+)
+def test_a_team_event_that_occurred_before_the_previous_one_is_refused(
+    command: Callable[[Team, EventMeta], None],
+) -> None:
+    team = Team.register(name="Search", wip_limit=None, meta=imported(JAN_10))
+    team.collect_events()
+
+    error = refuse(
+        team, InvalidValueError, lambda: command(team, imported(JAN_10 - timedelta(seconds=1)))
+    )
+
+    assert error.field == "occurred_at"
+
+
+def test_imported_history_cannot_go_before_what_was_recorded_since() -> None:
+    team = register()  # recorded (and so occurred) now
+
+    error = refuse(
+        team, InvalidValueError, lambda: team.set_capacity("2026-Q1", 5, imported(JAN_10))
+    )
+
+    assert error.field == "occurred_at"
+
+
 # ---- team names ---------------------------------------------------------------------------
 
 
@@ -301,7 +410,7 @@ def test_replaying_the_team_events_reproduces_the_team() -> None:
 def test_names_differing_in_case_or_whitespace_share_one_claim_id(variant: str) -> None:
     assert team_name_key(variant) == "payments platform"
     assert team_name_id(variant) == team_name_id("Payments Platform")
-    assert TeamName.create_id(variant) == team_name_id("Payments Platform")
+    assert TeamName.claim_new(variant, uuid4(), META).id == team_name_id("Payments Platform")
 
 
 @pytest.mark.parametrize("other", ["Payments Platforms", "Payments-Platform", "PaymentsPlatform"])
@@ -312,13 +421,13 @@ def test_different_names_have_different_claim_ids(other: str) -> None:
 def test_a_claim_is_created_under_the_id_of_its_name() -> None:
     team_id = uuid4()
 
-    claim = TeamName(name="Payments Platform", team_id=team_id)
+    claim = TeamName.claim_new("Payments Platform", team_id, OTHER)
 
     assert claim.id == team_name_id("payments platform")
     assert (claim.name, claim.holder) == ("Payments Platform", team_id)
     (claimed,) = claim.collect_events()
-    assert isinstance(claimed, TeamName.Claimed)
-    assert (claimed.name, claimed.team_id) == ("Payments Platform", team_id)
+    assert isinstance(claimed, TeamNameClaimed)
+    assert (claimed.name, claimed.team_id, claimed.meta) == ("Payments Platform", team_id, OTHER)
 
 
 def holder_of(claim: TeamName) -> UUID | None:
@@ -327,7 +436,7 @@ def holder_of(claim: TeamName) -> UUID | None:
 
 
 def held_claim(team_id: UUID, name: str = "Payments Platform") -> TeamName:
-    claim = TeamName(name=name, team_id=team_id)
+    claim = TeamName.claim_new(name, team_id, META)
     claim.collect_events()
     return claim
 
@@ -335,7 +444,9 @@ def held_claim(team_id: UUID, name: str = "Payments Platform") -> TeamName:
 def test_a_name_held_by_one_team_cannot_be_claimed_by_another() -> None:
     claim = held_claim(uuid4())
 
-    error = refuse(claim, TeamNameTakenError, lambda: claim.claim("payments PLATFORM", uuid4()))
+    error = refuse(
+        claim, TeamNameTakenError, lambda: claim.claim("payments PLATFORM", uuid4(), META)
+    )
 
     assert error.name == "payments PLATFORM"
     assert isinstance(error, ConflictError)
@@ -346,11 +457,15 @@ def test_the_holder_may_claim_its_name_again_with_another_spelling() -> None:
     team_id = uuid4()
     claim = held_claim(team_id)
 
-    claim.claim("PAYMENTS platform", team_id)
+    claim.claim("PAYMENTS platform", team_id, OTHER)
 
     (reclaimed,) = claim.collect_events()
-    assert isinstance(reclaimed, TeamName.Reclaimed)
-    assert (reclaimed.name, reclaimed.team_id) == ("PAYMENTS platform", team_id)
+    assert isinstance(reclaimed, TeamNameReclaimed)
+    assert (reclaimed.name, reclaimed.team_id, reclaimed.meta) == (
+        "PAYMENTS platform",
+        team_id,
+        OTHER,
+    )
     assert (claim.name, claim.holder) == ("PAYMENTS platform", team_id)
 
 
@@ -358,25 +473,25 @@ def test_a_released_name_can_be_claimed_by_another_team() -> None:
     first, second = uuid4(), uuid4()
     claim = held_claim(first)
 
-    claim.release(first)
+    claim.release(first, OTHER)
     (released,) = claim.collect_events()
-    assert isinstance(released, TeamName.Released)
-    assert released.team_id == first
+    assert isinstance(released, TeamNameReleased)
+    assert (released.team_id, released.meta) == (first, OTHER)
     assert claim.holder is None
 
-    claim.claim("Payments platform", second)
+    claim.claim("Payments platform", second, META)
 
     (reclaimed,) = claim.collect_events()
-    assert isinstance(reclaimed, TeamName.Reclaimed)
+    assert isinstance(reclaimed, TeamNameReclaimed)
     assert (holder_of(claim), claim.name) == (second, "Payments platform")
-    refuse(claim, TeamNameTakenError, lambda: claim.claim("Payments Platform", first))
+    refuse(claim, TeamNameTakenError, lambda: claim.claim("Payments Platform", first, META))
 
 
 def test_only_the_holder_can_release_a_name() -> None:
     holder = uuid4()
     claim = held_claim(holder)
 
-    claim.release(uuid4())
+    claim.release(uuid4(), META)
 
     assert claim.holder == holder
     assert claim.collect_events() == []
@@ -385,10 +500,10 @@ def test_only_the_holder_can_release_a_name() -> None:
 def test_releasing_a_released_name_records_nothing() -> None:
     holder = uuid4()
     claim = held_claim(holder)
-    claim.release(holder)
+    claim.release(holder, META)
     claim.collect_events()
 
-    claim.release(holder)
+    claim.release(holder, META)
 
     assert claim.collect_events() == []
     assert claim.holder is None
@@ -396,9 +511,9 @@ def test_releasing_a_released_name_records_nothing() -> None:
 
 def test_replaying_the_claim_events_reproduces_the_claim() -> None:
     first, second = uuid4(), uuid4()
-    claim = TeamName(name="Search", team_id=first)
-    claim.release(first)
-    claim.claim("SEARCH", second)
+    claim = TeamName.claim_new("Search", first, META)
+    claim.release(first, META)
+    claim.claim("SEARCH", second, OTHER)
 
     replayed = replay(claim.collect_events(), TeamName)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
 import pytest
-from eventsourcing.domain import Aggregate
 
+from roadmap_svc.domain.decisions import DecisionTaken
+from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.meta import EventMeta
@@ -23,14 +24,28 @@ from roadmap_svc.projections.event_views import (
 TODAY = date(2026, 5, 4)  # 2026-Q2
 REVISIT_ON = date(2026, 9, 15)
 ENVELOPE = {"originator_id", "originator_version", "originator_topic", "timestamp", "meta"}
-DECISION_DATA = {"rationale", "decided_by", "alternatives_considered"}
+# What history shows of a decision, whatever its kind: the one DecisionTaken event's fields.
+DECISION_DATA = {
+    "kind",
+    "status_before",
+    "status_after",
+    "quarter",
+    "revisit_on",
+    "stakeholders_without_stance",
+    "rationale",
+    "decided_by",
+    "alternatives_considered",
+}
+IMPORTED = datetime(2020, 3, 2, 9, 30, tzinfo=UTC)  # when an imported event happened
 
 
-def _meta(actor: str = "ada", reason: str | None = None) -> EventMeta:
-    return EventMeta(actor=actor, reason=reason, request_id="req-7")
+def _meta(
+    actor: str = "ada", reason: str | None = None, occurred_at: datetime | None = None
+) -> EventMeta:
+    return EventMeta(actor=actor, reason=reason, request_id="req-7", occurred_at=occurred_at)
 
 
-def _proposed() -> Initiative:
+def _proposed(occurred_at: datetime | None = None) -> Initiative:
     return Initiative.propose(
         title="Faster checkout",
         problem_statement="Checkout takes 9 seconds on mobile.",
@@ -38,12 +53,12 @@ def _proposed() -> Initiative:
         owner="grace",
         sponsor=None,
         tags=["payments", "mobile"],
-        meta=_meta("ada", "pitch"),
+        meta=_meta("ada", "pitch", occurred_at),
     )
 
 
-def _decide(initiative: Initiative, kind: DecisionKind, **fields: Any) -> Initiative.DecisionTaken:
-    initiative.decide(
+def _decide(initiative: Initiative, kind: DecisionKind, **fields: Any) -> DecisionTaken:
+    decided = initiative.decide(
         kind,
         rationale=f"because {kind.value}",
         decided_by="steering group",
@@ -53,7 +68,8 @@ def _decide(initiative: Initiative, kind: DecisionKind, **fields: Any) -> Initia
         **fields,
     )
     last = initiative.collect_events()[-1]
-    assert isinstance(last, Initiative.DecisionTaken)
+    assert isinstance(last, DecisionTaken)
+    assert last is decided
     return last
 
 
@@ -73,13 +89,13 @@ def _assert_builtin(value: object) -> None:
         assert value is None or type(value) in {str, int, float, bool}, repr(value)
 
 
-def _only_event(initiative: Initiative) -> Aggregate.Event:
+def _only_event(initiative: Initiative) -> RoadmapEvent:
     (domain_event,) = initiative.collect_events()
-    assert isinstance(domain_event, Aggregate.Event)
+    assert isinstance(domain_event, RoadmapEvent)
     return domain_event
 
 
-def _decisions() -> list[Initiative.DecisionTaken]:
+def _decisions() -> list[DecisionTaken]:
     lived = _proposed()
     lived.add_stakeholder("Linus", None, _meta())
     lived.collect_events()
@@ -103,10 +119,12 @@ def test_proposed_history_entry() -> None:
     initiative = _proposed()
     proposed = _only_event(initiative)
     entry = history_entry(proposed, 17)
-    assert entry.type == "InitiativeProposed"
-    assert entry.time == proposed.timestamp
+    assert entry.type == "InitiativeProposed" == event_type_name(proposed)
+    assert entry.time == entry.recorded_at == proposed.timestamp
+    assert entry.occurred_at == proposed.timestamp  # not imported: it happened when recorded
     assert entry.actor == "ada"
     assert entry.reason == "pitch"
+    assert entry.request_id == "req-7"
     assert entry.version == 1
     assert entry.position == 17
     assert _json(entry.data) == {
@@ -122,11 +140,11 @@ def test_proposed_history_entry() -> None:
 
 def test_history_entry_data_excludes_the_envelope() -> None:
     initiative = _proposed()
-    events: list[Aggregate.Event] = [_only_event(initiative)]
+    events: list[RoadmapEvent] = [_only_event(initiative)]
     initiative.revise({"title": "New"}, _meta())
     initiative.add_stakeholder("Linus", "security", _meta())
     initiative.record_stance("Linus", Stance.OBJECTS, "no threat model", _meta())
-    events += [e for e in initiative.collect_events() if isinstance(e, Aggregate.Event)]
+    events += _events(initiative)
     events += _decisions()
     for position, domain_event in enumerate(events, start=1):
         entry = history_entry(domain_event, position)
@@ -162,13 +180,21 @@ def test_history_entries_of_detail_events() -> None:
     assert _json(added.data) == {"name": "Linus", "role": "security"}
     assert stance.type == "InitiativeStanceRecorded"
     assert stance.actor == "linus"
-    assert _json(stance.data) == {"name": "Linus", "stance": "has_concerns", "note": "threat model"}
+    # The stance event carries the stakeholder's role as well now.
+    assert _json(stance.data) == {
+        "name": "Linus",
+        "role": "security",
+        "stance": "has_concerns",
+        "note": "threat model",
+    }
     assert [revised.version, added.version, stance.version] == [2, 3, 4]
     assert [revised.position, added.position, stance.position] == [10, 11, 12]
 
 
-def _events(initiative: Initiative) -> list[Aggregate.Event]:
-    return [e for e in initiative.collect_events() if isinstance(e, Aggregate.Event)]
+def _events(initiative: Initiative) -> list[RoadmapEvent]:
+    events = initiative.collect_events()
+    assert all(isinstance(e, RoadmapEvent) for e in events), events
+    return [e for e in events if isinstance(e, RoadmapEvent)]
 
 
 @pytest.mark.parametrize(
@@ -190,17 +216,48 @@ def test_decision_history_entry_type_and_meta(kind: DecisionKind, type_name: str
     assert entry.type == type_name == event_type_name(decision)
     assert entry.actor == "barbara"
     assert entry.reason == f"{kind.value} meeting"
-    assert entry.time == decision.timestamp
-    assert entry.data.keys() >= DECISION_DATA
+    assert entry.time == entry.recorded_at == entry.occurred_at == decision.timestamp
+    assert entry.request_id == "req-7"
+    assert entry.data.keys() == DECISION_DATA  # the same fields for every kind
+    assert entry.data["kind"] == kind.value
     assert entry.data["rationale"] == f"because {kind.value}"
     assert _json(entry.data["alternatives_considered"]) == ["wait", "buy"]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        DecisionKind.START,
+        DecisionKind.PAUSE,
+        DecisionKind.RESUME,
+        DecisionKind.COMPLETE,
+        DecisionKind.REJECT,
+        DecisionKind.CANCEL,
+    ],
+)
+def test_other_decisions_history_data_names_no_quarter(kind: DecisionKind) -> None:
+    (decision,) = (d for d in _decisions() if d.kind is kind)
+    data = _json(history_entry(decision, 3).data)
+    assert (data["quarter"], data["revisit_on"], data["stakeholders_without_stance"]) == (
+        None,
+        None,
+        [],
+    )
+    assert (data["status_before"], data["status_after"]) == (
+        decision.status_before.value,
+        decision.status_after.value,
+    )
 
 
 def test_approved_and_deferred_history_data() -> None:
     decisions = {d.kind: d for d in _decisions()}
     approved = history_entry(decisions[DecisionKind.APPROVE], 1)
     assert _json(approved.data) == {
+        "kind": "approve",
+        "status_before": "proposed",
+        "status_after": "approved",
         "quarter": "2026-Q3",
+        "revisit_on": None,
         "stakeholders_without_stance": ["Linus"],
         "rationale": "because approve",
         "decided_by": "steering group",
@@ -208,8 +265,12 @@ def test_approved_and_deferred_history_data() -> None:
     }
     deferred = history_entry(decisions[DecisionKind.DEFER], 2)
     assert _json(deferred.data) == {
-        "to_quarter": "2026-Q4",
+        "kind": "defer",
+        "status_before": "proposed",
+        "status_after": "proposed",
+        "quarter": "2026-Q4",  # the quarter it moves to (was "to_quarter")
         "revisit_on": "2026-09-15",
+        "stakeholders_without_stance": [],
         "rationale": "because defer",
         "decided_by": "steering group",
         "alternatives_considered": ["wait", "buy"],
@@ -217,24 +278,25 @@ def test_approved_and_deferred_history_data() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "status_after"),
+    ("kind", "status_before", "status_after"),
     [
-        (DecisionKind.APPROVE, "approved"),
-        (DecisionKind.START, "in_progress"),
-        (DecisionKind.PAUSE, "paused"),
-        (DecisionKind.RESUME, "in_progress"),
-        (DecisionKind.COMPLETE, "completed"),
-        (DecisionKind.DEFER, "proposed"),
-        (DecisionKind.REJECT, "rejected"),
-        (DecisionKind.CANCEL, "cancelled"),
+        (DecisionKind.APPROVE, "proposed", "approved"),
+        (DecisionKind.START, "approved", "in_progress"),
+        (DecisionKind.PAUSE, "in_progress", "paused"),
+        (DecisionKind.RESUME, "paused", "in_progress"),
+        (DecisionKind.COMPLETE, "in_progress", "completed"),
+        (DecisionKind.DEFER, "proposed", "proposed"),
+        (DecisionKind.REJECT, "proposed", "rejected"),
+        (DecisionKind.CANCEL, "proposed", "cancelled"),
     ],
 )
-def test_decision_record(kind: DecisionKind, status_after: str) -> None:
+def test_decision_record(kind: DecisionKind, status_before: str, status_after: str) -> None:
     (decision,) = (d for d in _decisions() if d.kind is kind)
     record = decision_record(decision, 123)
     quarter = {DecisionKind.APPROVE: "2026-Q3", DecisionKind.DEFER: "2026-Q4"}.get(kind)
     assert record == Decision(
         kind=kind,
+        status_before=Status(status_before),
         status_after=Status(status_after),
         rationale=f"because {kind.value}",
         decided_by="steering group",
@@ -244,6 +306,7 @@ def test_decision_record(kind: DecisionKind, status_after: str) -> None:
         stakeholders_without_stance=("Linus",) if kind is DecisionKind.APPROVE else (),
         recorded_by="barbara",
         recorded_at=decision.timestamp,
+        occurred_at=decision.timestamp,  # not imported: it happened when recorded
         initiative_id=decision.originator_id,
         version=decision.originator_version,
         position=123,
@@ -257,3 +320,47 @@ def test_decision_record_encodes_to_json() -> None:
     assert encoded["quarter"] == "2026-Q4"
     assert encoded["initiative_id"] == str(deferred.originator_id)
     assert encoded["alternatives_considered"] == ["wait", "buy"]
+    assert (encoded["status_before"], encoded["status_after"]) == ("proposed", "proposed")
+    assert encoded["recorded_at"] == encoded["occurred_at"] == _json(deferred.timestamp)
+
+
+# ---- imported history: when it happened is not when it was recorded -----------------------
+
+
+def test_history_entry_of_an_imported_event_shows_when_it_occurred() -> None:
+    proposed = _only_event(_proposed(occurred_at=IMPORTED))
+
+    entry = history_entry(proposed, 4)
+
+    assert entry.occurred_at == IMPORTED
+    assert entry.time == entry.recorded_at == proposed.timestamp != IMPORTED
+    assert (entry.actor, entry.reason, entry.request_id) == ("ada", "pitch", "req-7")
+    assert "occurred_at" not in entry.data  # part of the envelope (meta), not of the data
+    encoded = _json(entry)
+    assert encoded["occurred_at"] == "2020-03-02T09:30:00Z"
+    assert encoded["recorded_at"] == encoded["time"] == _json(proposed.timestamp)
+    assert encoded["request_id"] == "req-7"
+
+
+def test_decision_record_of_an_imported_decision_shows_when_it_occurred() -> None:
+    initiative = _proposed(occurred_at=IMPORTED)
+    initiative.collect_events()
+    occurred_at = IMPORTED + timedelta(days=3)
+    initiative.decide(
+        DecisionKind.APPROVE,
+        rationale="steering minutes",
+        decided_by="steering group",
+        alternatives_considered=[],
+        meta=_meta("importer", occurred_at=occurred_at),
+        today=occurred_at.date(),
+        quarter="2020-Q3",
+    )
+    decision = _only_event(initiative)
+    assert isinstance(decision, DecisionTaken)
+
+    record = decision_record(decision, 8)
+
+    assert record.occurred_at == occurred_at
+    assert record.recorded_at == decision.timestamp != occurred_at
+    assert record.recorded_by == "importer"
+    assert history_entry(decision, 8).occurred_at == occurred_at

@@ -245,6 +245,24 @@ def test_other_events_of_the_initiative_only_move_version_and_position() -> None
     )
 
 
+def test_events_of_the_initiative_s_other_parts_only_move_version_and_position() -> None:
+    # A real RoadmapEvent with no handler of its own (milestones are not in the summary).
+    initiative = _proposed()
+    stepper = _Stepper(initiative)
+    before = stepper.step("proposed")
+    initiative.add_milestone(
+        title="Beta", success_criteria="10% of traffic", target_date=date(2026, 9, 1), meta=_meta()
+    )
+    after = stepper.step("proposed")
+    assert after.version == before.version + 1 == 2
+    assert (
+        msgspec.structs.replace(
+            after, version=before.version, position=before.position, updated_at=before.updated_at
+        )
+        == before
+    )
+
+
 def test_events_of_other_aggregates_find_no_summary() -> None:
     other = _OtherEvent(
         originator_id=uuid4(),

@@ -35,10 +35,10 @@ from roadmap_svc.projections.runner import (
     start_runners,
     stop_runners,
 )
+from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget
-from roadmap_svc.storage.event_log import EVENTS_TABLE, aggregate_events
-from roadmap_svc.storage.eventstore import eventsourcing_env
-from roadmap_svc.storage.migrations import migrate
+from roadmap_svc.storage.event_log import aggregate_events
+from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
 from roadmap_svc.storage.pool import Pool, create_pool
 
 TRACKING_TABLE = tracking_table(InitiativeSummaryProjection)
@@ -57,13 +57,12 @@ class Store:
 
 
 @pytest.fixture
-async def store(fresh_database: DatabaseTarget) -> AsyncIterator[Store]:
-    await asyncio.to_thread(migrate, fresh_database)
-    app = RoadmapApplication(env=eventsourcing_env(fresh_database))
+async def store(migrated_database: DatabaseTarget) -> AsyncIterator[Store]:
+    app = RoadmapApplication(env=eventsourcing_env(migrated_database))
     try:
-        pool = await create_pool(fresh_database, 2)
+        pool = await create_pool(migrated_database, 2)
         try:
-            yield Store(fresh_database, app, pool)
+            yield Store(migrated_database, app, pool)
         finally:
             await pool.close()
     finally:
@@ -115,25 +114,25 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
             tags=("payments", f"team-{n}"),
             meta=_meta("pitch"),
         )
-        ids.append(result.result.id)
-        positions.append(result.result.position)
+        ids.append(result.id)
+        positions.append(result.position)
     first, second, third, fourth, _fifth = ids
 
     def decide(initiative_id: UUID, kind: DecisionKind, **fields: Any) -> None:
         decision = DecisionInput(
             kind=kind, rationale=f"because {kind.value}", decided_by="steering", **fields
         )
-        positions.append(app.decide(initiative_id, decision, _meta(), None).result.position)
+        positions.append(app.decide(initiative_id, decision, _meta(), None).position)
 
     positions.append(
         app.add_stakeholder(
             first, name="Linus", role="security", meta=_meta(), expected_version=1
-        ).result.position
+        ).position
     )
     positions.append(
         app.add_stakeholder(
             first, name="Margaret", role=None, meta=_meta(), expected_version=2
-        ).result.position
+        ).position
     )
     positions.append(
         app.record_stance(
@@ -143,7 +142,7 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
             note="threat model first",
             meta=_meta(),
             expected_version=3,
-        ).result.position
+        ).position
     )
     decide(first, DecisionKind.APPROVE, quarter="2031-Q1")
     decide(first, DecisionKind.START)
@@ -152,12 +151,10 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
     positions.append(
         app.revise_initiative(
             third, {"title": "Renamed", "tags": ["web"]}, _meta(), expected_version=None
-        ).result.position
+        ).position
     )
     positions.append(
-        app.revise_initiative(
-            fourth, {"sponsor": None}, _meta(), expected_version=1
-        ).result.position
+        app.revise_initiative(fourth, {"sponsor": None}, _meta(), expected_version=1).position
     )
     next_year = datetime.now(UTC).year + 1
     decide(fourth, DecisionKind.DEFER, quarter=f"{next_year}-Q3")
@@ -249,7 +246,7 @@ async def test_runner_follows_new_events_while_running(store: Store, runners: Ru
     active = await asyncio.to_thread(runners.start, store.runner_env)
     assert await _caught_up(store.pool, head)
 
-    later_outcome = await asyncio.to_thread(
+    later = await asyncio.to_thread(
         store.app.propose_initiative,
         title="Proposed while the runner runs",
         problem_statement="p",
@@ -259,7 +256,6 @@ async def test_runner_follows_new_events_while_running(store: Store, runners: Ru
         tags=(),
         meta=_meta(),
     )
-    later = later_outcome.result
     assert later.position > head
     assert await _caught_up(store.pool, later.position)
     _assert_healthy(active)
@@ -340,7 +336,7 @@ async def test_wait_for_position_on_an_untracked_projection(store: Store) -> Non
 
 
 def test_runner_tables_are_the_migrated_ones(fresh_database: DatabaseTarget) -> None:
-    migrate(fresh_database)
+    migrate_database(fresh_database)
     with psycopg.connect(fresh_database.dsn) as conn:
         for table in (TRACKING_TABLE, EVENTS_TABLE, "initiative_summary_view"):
             found = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()

@@ -10,12 +10,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.migrations import MIGRATIONS_DIR, MigrationError, migrate
 
 OUR_FILES = ["0001_create_initiative_summary_view.sql", "0002_create_api_tokens.sql"]
 EXPECTED_TABLES = (
     "roadmap_events",
+    "roadmap_snapshots",
     "initiative_summary_view",
     "initiative_summary_tracking",
     "api_tokens",
@@ -54,9 +56,18 @@ def test_migrate_applies_every_file_and_creates_every_table(
     fresh_database: DatabaseTarget,
 ) -> None:
     assert _tables(fresh_database) == set()
-    assert migrate(fresh_database) == OUR_FILES
+    assert migrate_database(fresh_database) == OUR_FILES
     assert set(EXPECTED_TABLES) <= _tables(fresh_database)
     assert [name for name, _ in _ledger(fresh_database)] == OUR_FILES
+
+
+def test_storage_migrate_makes_the_tracking_tables_it_is_told_of(
+    fresh_database: DatabaseTarget,
+) -> None:
+    migrate(fresh_database)
+    assert "initiative_summary_tracking" not in _tables(fresh_database)
+    migrate(fresh_database, tracking_tables=["some_view"])
+    assert {"roadmap_events", "roadmap_snapshots", "some_view_tracking"} <= _tables(fresh_database)
 
 
 def test_second_migrate_applies_nothing(fresh_database: DatabaseTarget) -> None:
@@ -76,7 +87,7 @@ def test_concurrent_migrates_all_succeed_and_apply_each_file_once(
 
     def run() -> list[str]:
         start.wait()
-        return migrate(fresh_database)
+        return migrate_database(fresh_database)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run) for _ in range(workers)]

@@ -50,6 +50,7 @@ def create_app(
             target,
             pool_size=settings.db_pool_size,
             aggregate_cache_size=settings.aggregate_cache_size,
+            snapshot_interval=settings.snapshot_interval,
         )
         application = await asyncio.to_thread(RoadmapApplication, env)
         pool = await create_pool(target, settings.db_pool_size)

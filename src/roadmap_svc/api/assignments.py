@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, patch, post
+from litestar import Controller, Response, patch, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import can_write
 from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import written_part
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.writes import answer
 from roadmap_svc.domain.assignments import Assignment
 from roadmap_svc.domain.metrics import Metric
 
@@ -32,28 +31,28 @@ class AssignmentController(Controller):
     )
     def assign(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentCreate],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Assignment]:
-        outcome = roadmap.assign_team(
+        written = roadmap.assign_team(
             initiative_id,
             team_id=data.team_id,
             quarter=data.quarter,
             fte=data.fte,
             person=data.person,
             role=data.role,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            meta=meta,
+            expected_version=expected_version,
         )
-        assignment_id = outcome.event.assignment_id
-        return written_part(
-            roadmap,
-            outcome,
-            lambda i: i.assignment(assignment_id),
+        return answer(
+            written,
+            written.value,
             status_code=201,
-            location=f"/v1/initiatives/{initiative_id}/assignments/{assignment_id}",
+            location=f"/v1/initiatives/{initiative_id}/assignments/{written.value.id}",
         )
 
     @patch(
@@ -65,20 +64,22 @@ class AssignmentController(Controller):
     )
     def change(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         assignment_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentChange],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Assignment]:
-        outcome = roadmap.change_assignment(
+        written = roadmap.change_assignment(
             initiative_id,
             assignment_id,
             data.changes(),
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        return written_part(roadmap, outcome, lambda i: i.assignment(assignment_id))
+        return answer(written, written.value)
 
     @post(
         "/{assignment_id:uuid}/release",
@@ -90,20 +91,22 @@ class AssignmentController(Controller):
     )
     def release(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         assignment_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentRelease],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Assignment]:
-        outcome = roadmap.release_assignment(
+        written = roadmap.release_assignment(
             initiative_id,
             assignment_id,
             reason=data.reason,
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        return written_part(roadmap, outcome, lambda i: i.assignment(assignment_id))
+        return answer(written, written.value)
 
 
 class MetricController(Controller):
@@ -119,28 +122,28 @@ class MetricController(Controller):
     )
     def define(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MetricDefine],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Metric]:
-        outcome = roadmap.define_metric(
+        written = roadmap.define_metric(
             initiative_id,
             name=data.name,
             unit=data.unit,
             baseline=data.baseline,
             target=data.target,
             direction=data.direction,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            meta=meta,
+            expected_version=expected_version,
         )
-        metric_id = outcome.event.metric_id
-        return written_part(
-            roadmap,
-            outcome,
-            lambda i: i.metrics[metric_id],
+        return answer(
+            written,
+            written.value,
             status_code=201,
-            location=f"/v1/initiatives/{initiative_id}/metrics/{metric_id}",
+            location=f"/v1/initiatives/{initiative_id}/metrics/{written.value.id}",
         )
 
     @post(
@@ -152,25 +155,26 @@ class MetricController(Controller):
     )
     def measure(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         metric_id: FromPath[UUID],
         data: JSONBody[ps.MeasurementRecord],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Metric]:
-        outcome = roadmap.record_measurement(
+        written = roadmap.record_measurement(
             initiative_id,
             metric_id,
             value=data.value,
-            measured_on=data.measured_on or roadmap.today(),
+            measured_on=data.measured_on,
             note=data.note,
-            meta=event_meta(request, data.note),
-            expected_version=if_match(request),
+            meta=because(meta, data.note),
+            expected_version=expected_version,
         )
-        return written_part(
-            roadmap,
-            outcome,
-            lambda i: i.metrics[metric_id],
+        return answer(
+            written,
+            written.value,
             status_code=201,
             location=f"/v1/initiatives/{initiative_id}/metrics/{metric_id}",
         )

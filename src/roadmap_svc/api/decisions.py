@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import write_headers
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.writes import answer
 from roadmap_svc.application import DecisionInput
+from roadmap_svc.domain.decisions import DecisionTaken
+from roadmap_svc.domain.details import InitiativeProposed
 from roadmap_svc.domain.errors import NotFoundError
-from roadmap_svc.domain.initiative import Initiative
-from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.projections.event_views import Decision, decision_record
 from roadmap_svc.storage.event_log import aggregate_events
 from roadmap_svc.storage.pool import Pool
@@ -35,28 +35,24 @@ class DecisionController(Controller):
     )
     def take(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.DecisionTake],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Decision]:
-        meta = event_meta(request, data.rationale)
-        decision = DecisionInput(
-            kind=DecisionKind(str(data.__struct_config__.tag)),
-            rationale=data.rationale,
-            decided_by=data.decided_by or meta.actor,
-            alternatives_considered=tuple(data.alternatives_considered),
-            quarter=getattr(data, "quarter", None),
-            revisit_on=getattr(data, "revisit_on", None),
+        # The tagged union checked each kind's fields; the command takes the same shape.
+        decision = msgspec.convert(msgspec.to_builtins(data), DecisionInput)
+        written = roadmap.decide(
+            initiative_id, decision, because(meta, data.rationale), expected_version
         )
-        outcome = roadmap.decide(initiative_id, decision, meta, if_match(request))
-        record = decision_record(outcome.event, outcome.result.position)
-        return Response(
+        record = decision_record(written.value, written.position)
+        return answer(
+            written,
             record,
             status_code=201,
-            headers=write_headers(
-                outcome, f"/v1/initiatives/{initiative_id}/decisions/{record.version}"
-            ),
+            location=f"/v1/initiatives/{initiative_id}/decisions/{record.version}",
         )
 
     @get("/", operation_id="ListDecisions", guards=[can_read], summary="The decision log")
@@ -78,12 +74,10 @@ class DecisionController(Controller):
         raise NotFoundError("decision", f"{initiative_id}@{version}")
 
 
-async def _decisions(pool: Pool, initiative_id: FromPath[UUID]) -> list[Decision]:
+async def _decisions(pool: Pool, initiative_id: UUID) -> list[Decision]:
     events = await aggregate_events(pool, initiative_id)
-    if not events or not isinstance(events[0].event, Initiative.Proposed):
+    if not events or not isinstance(events[0].event, InitiativeProposed):
         raise NotFoundError("initiative", initiative_id)
     return [
-        decision_record(e.event, e.position)
-        for e in events
-        if isinstance(e.event, Initiative.DecisionTaken)
+        decision_record(e.event, e.position) for e in events if isinstance(e.event, DecisionTaken)
     ]

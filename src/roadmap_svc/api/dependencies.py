@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
+from roadmap_svc.api.requests import provide_event_meta, provide_expected_version
 from roadmap_svc.api.state import AppState
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
@@ -25,18 +26,18 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return AppState.of(request.app).settings
 
 
-DEPENDENCIES = {
-    "roadmap": Provide(_roadmap, sync_to_thread=False),
-    "pool": Provide(_pool, sync_to_thread=False),
-    "settings": Provide(_settings, sync_to_thread=False),
-}
-
-
 def _app_state(request: Request[Any, Any, Any]) -> AppState:
     return AppState.of(request.app)
 
 
-DEPENDENCIES["app_state"] = Provide(_app_state, sync_to_thread=False)
+DEPENDENCIES = {
+    "roadmap": Provide(_roadmap, sync_to_thread=False),
+    "pool": Provide(_pool, sync_to_thread=False),
+    "settings": Provide(_settings, sync_to_thread=False),
+    "app_state": Provide(_app_state, sync_to_thread=False),
+    "meta": Provide(provide_event_meta, sync_to_thread=False),
+    "expected_version": Provide(provide_expected_version, sync_to_thread=False),
+}
 
 
 # Handlers name what they need with these markers (Litestar 3 drops inferred dependencies).

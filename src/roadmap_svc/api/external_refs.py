@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import write_headers
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep
+from roadmap_svc.api.writes import answer
 from roadmap_svc.domain import external_refs
 
 
@@ -49,22 +48,24 @@ class ExternalRefLinkController(Controller):
     )
     def link(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.ExternalRefLink],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[ps.ExternalRef]:
-        outcome = roadmap.link_external_key(
+        written = roadmap.link_external_key(
             initiative_id,
             system=data.system,
             key=data.key,
             url=data.url,
             milestone_id=data.milestone_id,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            meta=meta,
+            expected_version=expected_version,
         )
-        body = _shape(roadmap.find_external_ref(outcome.event.system, outcome.event.key))
-        return Response(body, status_code=201, headers=write_headers(outcome, _location(body)))
+        body = _shape(written.value)
+        return answer(written, body, status_code=201, location=_location(body))
 
 
 class ExternalRefController(Controller):

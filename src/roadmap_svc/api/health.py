@@ -11,7 +11,7 @@ from roadmap_svc.api.state import AppState
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections.positions import event_store_position, projection_position
 from roadmap_svc.projections.registry import tracking_table
-from roadmap_svc.storage.event_log import EVENTS_TABLE
+from roadmap_svc.storage.eventstore import EVENTS_TABLE
 
 
 class HealthController(Controller):

@@ -1,4 +1,4 @@
-"""/v1/initiatives/{id}/history: every event, in order, with actor, reason and position."""
+"""/v1/initiatives/{id}/history: every event, in order, with actor, reason, both times, position."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from litestar.params import FromPath
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read
 from roadmap_svc.api.dependencies import PoolDep
+from roadmap_svc.domain.details import InitiativeProposed
 from roadmap_svc.domain.errors import NotFoundError
-from roadmap_svc.domain.initiative import Initiative
+from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.projections.event_views import history_entry
 from roadmap_svc.storage.event_log import aggregate_events
 from roadmap_svc.storage.pool import Pool
@@ -28,14 +29,18 @@ class HistoryController(Controller):
         summary="Every event of an initiative, oldest first",
     )
     async def history(self, initiative_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
-        return await history_of(pool, initiative_id, Initiative.Proposed, "initiative")
+        return await history_of(pool, initiative_id, InitiativeProposed, "initiative")
 
 
 async def history_of(
-    pool: Pool, aggregate_id: UUID, created: type[object], kind: str
+    pool: Pool, aggregate_id: UUID, created: type[RoadmapEvent], kind: str
 ) -> schemas.History:
     """Every event of one aggregate, if it is of the kind whose first event is `created`."""
     events = await aggregate_events(pool, aggregate_id)
     if not events or not isinstance(events[0].event, created):
         raise NotFoundError(kind, aggregate_id)
-    return schemas.History(items=[history_entry(e.event, e.position) for e in events])
+    return schemas.History(
+        items=[
+            history_entry(e.event, e.position) for e in events if isinstance(e.event, RoadmapEvent)
+        ]
+    )

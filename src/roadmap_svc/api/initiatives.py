@@ -15,8 +15,8 @@ from roadmap_svc.api.cursors import decode_cursor, encode_cursor
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.reads import ensure_position
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import written
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.writes import initiative_written
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
@@ -47,21 +47,18 @@ class InitiativeController(Controller):
         summary="Propose an initiative",
     )
     def propose(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[schemas.InitiativePropose],
-        roadmap: RoadmapDep,
+        self, data: JSONBody[schemas.InitiativePropose], roadmap: RoadmapDep, meta: MetaDep
     ) -> Response[schemas.Initiative]:
-        result = roadmap.propose_initiative(
+        written = roadmap.propose_initiative(
             title=data.title,
             problem_statement=data.problem_statement,
             business_case=data.business_case,
             owner=data.owner,
             sponsor=data.sponsor,
             tags=data.tags,
-            meta=event_meta(request),
+            meta=meta,
         )
-        return written(roadmap, result, status_code=201)
+        return initiative_written(written, status_code=201)
 
     @get("/", operation_id="ListInitiatives", guards=[can_read], summary="List initiatives")
     async def list(
@@ -110,6 +107,7 @@ class InitiativeController(Controller):
     )
     def read(
         self,
+        *,
         initiative_id: FromPath[UUID],
         roadmap: RoadmapDep,
         version: Annotated[int | None, QueryParameter(ge=1, description="A past version")] = None,
@@ -128,12 +126,14 @@ class InitiativeController(Controller):
     )
     def revise(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.InitiativeRevise],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[schemas.Initiative]:
-        result = roadmap.revise_initiative(
-            initiative_id, data.changes(), event_meta(request, data.reason), if_match(request)
+        written = roadmap.revise_initiative(
+            initiative_id, data.changes(), because(meta, data.reason), expected_version
         )
-        return written(roadmap, result)
+        return initiative_written(written)

@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import RoadmapDep
 from roadmap_svc.api.etags import etag
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import written_part
-from roadmap_svc.application import Outcome, RoadmapApplication
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.writes import answer
+from roadmap_svc.application import Written
 from roadmap_svc.domain.milestones import Milestone
 
 
-def _milestone_written(
-    roadmap: RoadmapApplication, outcome: Outcome, milestone_id: UUID, status_code: int = 200
-) -> Response[Milestone]:
-    location = f"/v1/initiatives/{outcome.result.id}/milestones/{milestone_id}"
-    return written_part(
-        roadmap,
-        outcome,
-        lambda initiative: initiative.milestone(milestone_id),
+def _milestone_written(written: Written[Milestone], status_code: int = 200) -> Response[Milestone]:
+    location = f"/v1/initiatives/{written.id}/milestones/{written.value.id}"
+    return answer(
+        written,
+        written.value,
         status_code=status_code,
         location=location if status_code == 201 else None,  # noqa: PLR2004
     )
@@ -44,20 +40,22 @@ class MilestoneController(Controller):
     )
     def add(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneAdd],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.add_milestone(
+        written = roadmap.add_milestone(
             initiative_id,
             title=data.title,
             success_criteria=data.success_criteria,
             target_date=data.target_date,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            meta=meta,
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, outcome.event.milestone_id, 201)
+        return _milestone_written(written, 201)
 
     @get(
         "/",
@@ -97,21 +95,23 @@ class MilestoneController(Controller):
     )
     def replan(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneReplan],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.replan_milestone(
+        written = roadmap.replan_milestone(
             initiative_id,
             milestone_id,
             to_date=data.target_date,
             reason=data.reason,
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, milestone_id, 201)
+        return _milestone_written(written, 201)
 
     @post(
         "/{milestone_id:uuid}/start",
@@ -123,18 +123,17 @@ class MilestoneController(Controller):
     )
     def start(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.start_milestone(
-            initiative_id,
-            milestone_id,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+        written = roadmap.start_milestone(
+            initiative_id, milestone_id, meta=meta, expected_version=expected_version
         )
-        return _milestone_written(roadmap, outcome, milestone_id)
+        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/complete",
@@ -142,24 +141,26 @@ class MilestoneController(Controller):
         guards=[can_write],
         sync_to_thread=True,
         status_code=200,
-        summary="Complete (actual date, default today)",
+        summary="Complete (actual date, default the day it happened)",
     )
     def complete(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneComplete],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.complete_milestone(
+        written = roadmap.complete_milestone(
             initiative_id,
             milestone_id,
-            actual_date=data.actual_date or roadmap.today(),
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            actual_date=data.actual_date,
+            meta=meta,
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, milestone_id)
+        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/missed",
@@ -171,20 +172,22 @@ class MilestoneController(Controller):
     )
     def missed(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneMiss],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.miss_milestone(
+        written = roadmap.miss_milestone(
             initiative_id,
             milestone_id,
             reason=data.reason,
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, milestone_id)
+        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/drop",
@@ -196,20 +199,22 @@ class MilestoneController(Controller):
     )
     def drop(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneDrop],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.drop_milestone(
+        written = roadmap.drop_milestone(
             initiative_id,
             milestone_id,
             reason=data.reason,
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, milestone_id)
+        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/dependencies",
@@ -220,23 +225,25 @@ class MilestoneController(Controller):
     )
     def add_dependency(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.DependencyAdd],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.add_dependency(
+        written = roadmap.add_dependency(
             initiative_id,
             milestone_id,
-            upstream_initiative_id=data.upstream_initiative_id or initiative_id,
+            upstream_initiative_id=data.upstream_initiative_id,
             upstream_milestone_id=data.upstream_milestone_id,
             type=data.type,
             lag_days=data.lag_days,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            meta=meta,
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, milestone_id, 201)
+        return _milestone_written(written, 201)
 
     @delete(
         "/{milestone_id:uuid}/dependencies/{dependency_id:uuid}",
@@ -248,17 +255,19 @@ class MilestoneController(Controller):
     )
     def remove_dependency(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         dependency_id: FromPath[UUID],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[Milestone]:
-        outcome = roadmap.remove_dependency(
+        written = roadmap.remove_dependency(
             initiative_id,
             milestone_id,
             dependency_id,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+            meta=meta,
+            expected_version=expected_version,
         )
-        return _milestone_written(roadmap, outcome, milestone_id)
+        return _milestone_written(written)

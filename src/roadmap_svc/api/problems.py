@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 
 from roadmap_svc.domain import errors
+from roadmap_svc.storage.group_commit import CommitFailedError
 
 logger = logging.getLogger(__name__)
 TYPE_PREFIX = "urn:roadmap-svc:problem:"
@@ -114,7 +115,18 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     return problem(exc.status_code, kind, title, detail, headers=exc.headers, **extra)
 
 
+def from_storage_error(exc: CommitFailedError) -> ProblemDetailsException:
+    return problem(
+        503,
+        "storage-unavailable",
+        "Storage unavailable",
+        f"nothing was recorded: {exc}; retry shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
 _NAMED_FIELD_MESSAGES = ("Object missing required field `", "Object contains unknown field `")
+_NO_BODY = "'data'"  # Litestar's message when a handler's body is absent (a KeyError)
 
 
 def _validation_errors(extra: object) -> list[dict[str, Any]]:
@@ -125,6 +137,9 @@ def _validation_errors(extra: object) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             continue
         message, _, path = str(item.get("message", "")).partition(" - at `$.")
+        if message == _NO_BODY and item.get("source") == "body":
+            found.append({"field": None, "message": "a JSON body is required", "source": "body"})
+            continue
         parts = [path.rstrip("`")] if path else []
         if message.startswith(_NAMED_FIELD_MESSAGES):
             parts.append(message.split("`")[1])
@@ -148,5 +163,6 @@ def problem_details_config() -> ProblemDetailsConfig:
         exception_to_problem_detail_map={
             HTTPException: from_http_exception,
             errors.DomainError: from_domain_error,
+            CommitFailedError: from_storage_error,
         },
     )

@@ -1,19 +1,50 @@
-"""What every write reads from its request: the actor, the request id, the expected version."""
+"""What every write reads from its request: the actor, the request id, when it happened, and
+the version it expects. Handlers ask for them as dependencies (`meta`, `expected_version`), so
+the headers they read are documented with each operation."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import uuid4
 
+import msgspec
 from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter
 
 from roadmap_svc.api.etags import expected_version
+from roadmap_svc.api.problems import problem
 from roadmap_svc.api.state import AppState
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.storage.tokens import Principal
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+OCCURRED_AT_HEADER = "Roadmap-Occurred-At"
+
+OccurredAt = Annotated[
+    str | None,
+    HeaderParameter(
+        name=OCCURRED_AT_HEADER,
+        required=False,
+        max_length=64,
+        description="When this happened, if not now (RFC 3339 with an offset, e.g. "
+        "2025-03-01T09:30:00Z): for history imported from another tool. Not in the future, "
+        "not before the object's previous event. Days (slips, measurements, deferrals) count "
+        "from it; `as of` reads use the recording time.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        max_length=64,
+        description='The ETag you last read, e.g. "3": the write is refused (412) if the '
+        "object changed since.",
+    ),
+]
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
@@ -21,14 +52,53 @@ def request_id(request: Request[Any, Any, Any]) -> str:
     return given if _REQUEST_ID.fullmatch(given) else uuid4().hex
 
 
-def event_meta(request: Request[Any, Any, Any], reason: str | None = None) -> EventMeta:
+def provide_event_meta(
+    request: Request[Any, Any, Any], occurred_at: OccurredAt = None
+) -> EventMeta:
     # The actor is the token's name, never a field of the body.
     principal = request.user
     if not isinstance(principal, Principal):  # pragma: no cover - guarded routes only
         raise TypeError("write without an authenticated principal")
-    return EventMeta(actor=principal.name, reason=reason, request_id=request_id(request))
+    return EventMeta(
+        actor=principal.name,
+        request_id=request_id(request),
+        occurred_at=None if occurred_at is None else _rfc3339(occurred_at),
+    )
 
 
-def if_match(request: Request[Any, Any, Any]) -> int | None:
+def _rfc3339(value: str) -> datetime:
+    try:
+        parsed = msgspec.json.decode(msgspec.json.encode(value.strip()), type=datetime)
+    except msgspec.ValidationError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise problem(
+            400,
+            "validation-error",
+            "Invalid request",
+            f"{OCCURRED_AT_HEADER}: {value!r} is not an RFC 3339 time with an offset",
+            errors=[
+                {
+                    "field": OCCURRED_AT_HEADER,
+                    "message": "expected e.g. 2025-03-01T09:30:00Z",
+                    "source": "header",
+                }
+            ],
+        )
+    return parsed
+
+
+def provide_expected_version(
+    request: Request[Any, Any, Any], if_match: IfMatch = None
+) -> int | None:
     required = AppState.of(request.app).settings.require_if_match
-    return expected_version(request.headers.get("if-match"), required=required)
+    return expected_version(if_match, required=required)
+
+
+def because(meta: EventMeta, reason: str | None) -> EventMeta:
+    """The request's metadata with the reason the body gives."""
+    return meta if reason is None else msgspec.structs.replace(meta, reason=reason)
+
+
+MetaDep = NamedDependency[EventMeta]
+ExpectedVersionDep = NamedDependency[int | None]

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 from roadmap_svc.domain.assignments import Assignment
-from roadmap_svc.domain.external_refs import ExternalLink
+from roadmap_svc.domain.external_links import ExternalLink
 from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.metrics import Metric
 from roadmap_svc.domain.milestones import Milestone

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Response, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_write
 from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import written
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.writes import initiative_written
 
 
 class StakeholderController(Controller):
@@ -28,21 +27,23 @@ class StakeholderController(Controller):
     )
     def add(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.StakeholderAdd],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[schemas.Initiative]:
-        result = roadmap.add_stakeholder(
+        written = roadmap.add_stakeholder(
             initiative_id,
             name=data.name,
             role=data.role,
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        response = written(roadmap, result, status_code=201)
-        response.headers["Location"] = f"/v1/initiatives/{initiative_id}"
-        return response
+        return initiative_written(
+            written, status_code=201, location=f"/v1/initiatives/{initiative_id}"
+        )
 
     @post(
         "/{name:str}/stance",
@@ -54,18 +55,20 @@ class StakeholderController(Controller):
     )
     def record_stance(
         self,
-        request: Request[Any, Any, Any],
+        *,
         initiative_id: FromPath[UUID],
         name: FromPath[str],
         data: JSONBody[schemas.StanceRecord],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[schemas.Initiative]:
-        result = roadmap.record_stance(
+        written = roadmap.record_stance(
             initiative_id,
             name=name,
             stance=data.stance,
             note=data.note,
-            meta=event_meta(request, data.note),
-            expected_version=if_match(request),
+            meta=because(meta, data.note),
+            expected_version=expected_version,
         )
-        return written(roadmap, result)
+        return initiative_written(written)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from roadmap_svc.api import planning_schemas as ps
@@ -14,10 +14,10 @@ from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
-from roadmap_svc.api.requests import event_meta, if_match
-from roadmap_svc.api.writes import write_headers
-from roadmap_svc.application import Outcome, RoadmapApplication
-from roadmap_svc.domain.team import Team
+from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.writes import answer
+from roadmap_svc.application import Written
+from roadmap_svc.domain.team import Team, TeamRegistered
 
 
 def _shape(team: Team, position: int | None = None) -> ps.Team:
@@ -33,16 +33,10 @@ def _shape(team: Team, position: int | None = None) -> ps.Team:
     )
 
 
-def _written(
-    roadmap: RoadmapApplication, outcome: Outcome, status_code: int = 200
-) -> Response[ps.Team]:
-    team = roadmap.get_team(outcome.result.id, version=outcome.result.version)
-    location = f"/v1/teams/{team.id}" if status_code == 201 else None  # noqa: PLR2004
-    return Response(
-        _shape(team, outcome.result.position),
-        status_code=status_code,
-        headers=write_headers(outcome, location),
-    )
+def _written(written: Written[Team], status_code: int = 200) -> Response[ps.Team]:
+    location = f"/v1/teams/{written.id}" if status_code == 201 else None  # noqa: PLR2004
+    body = _shape(written.value, written.position)
+    return answer(written, body, status_code=status_code, location=location)
 
 
 class TeamController(Controller):
@@ -57,12 +51,10 @@ class TeamController(Controller):
         summary="Register a team (names are unique, ignoring case)",
     )
     def register(
-        self, request: Request[Any, Any, Any], data: JSONBody[ps.TeamRegister], roadmap: RoadmapDep
+        self, data: JSONBody[ps.TeamRegister], roadmap: RoadmapDep, meta: MetaDep
     ) -> Response[ps.Team]:
-        outcome = roadmap.register_team(
-            name=data.name, wip_limit=data.wip_limit, meta=event_meta(request)
-        )
-        return _written(roadmap, outcome, 201)
+        written = roadmap.register_team(name=data.name, wip_limit=data.wip_limit, meta=meta)
+        return _written(written, 201)
 
     @get(
         "/{team_id:uuid}",
@@ -73,6 +65,7 @@ class TeamController(Controller):
     )
     def read(
         self,
+        *,
         team_id: FromPath[UUID],
         roadmap: RoadmapDep,
         version: Annotated[int | None, QueryParameter(ge=1, description="A past version")] = None,
@@ -89,18 +82,20 @@ class TeamController(Controller):
     )
     def change(
         self,
-        request: Request[Any, Any, Any],
+        *,
         team_id: FromPath[UUID],
         data: JSONBody[ps.TeamChange],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[ps.Team]:
-        outcome = roadmap.update_team(
+        written = roadmap.update_team(
             team_id,
             data.changes(),
-            meta=event_meta(request, data.reason),
-            expected_version=if_match(request),
+            meta=because(meta, data.reason),
+            expected_version=expected_version,
         )
-        return _written(roadmap, outcome)
+        return _written(written)
 
     @put(
         "/{team_id:uuid}/capacity/{quarter:str}",
@@ -111,20 +106,18 @@ class TeamController(Controller):
     )
     def set_capacity(
         self,
-        request: Request[Any, Any, Any],
+        *,
         team_id: FromPath[UUID],
         quarter: FromPath[str],
         data: JSONBody[ps.CapacitySet],
         roadmap: RoadmapDep,
+        meta: MetaDep,
+        expected_version: ExpectedVersionDep,
     ) -> Response[ps.Team]:
-        outcome = roadmap.set_team_capacity(
-            team_id,
-            quarter=quarter,
-            fte=data.fte,
-            meta=event_meta(request),
-            expected_version=if_match(request),
+        written = roadmap.set_team_capacity(
+            team_id, quarter=quarter, fte=data.fte, meta=meta, expected_version=expected_version
         )
-        return _written(roadmap, outcome)
+        return _written(written)
 
     @get(
         "/{team_id:uuid}/history",
@@ -133,4 +126,4 @@ class TeamController(Controller):
         summary="Every event of a team, oldest first",
     )
     async def history(self, team_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
-        return await history_of(pool, team_id, Team.Registered, "team")
+        return await history_of(pool, team_id, TeamRegistered, "team")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from roadmap_svc.commands.initiatives import InitiativeCommands
-from roadmap_svc.commands.unit_of_work import Outcome
+from roadmap_svc.commands.unit_of_work import Work, Written
 from roadmap_svc.domain.errors import ExternalKeyTakenError, NotFoundError
 from roadmap_svc.domain.external_refs import (
     ExternalRef,
@@ -32,17 +29,19 @@ class ExternalRefCommands(InitiativeCommands):
         milestone_id: UUID | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Written[ExternalRef]:
+        """Link the key; the answer is the key's claim (which object it belongs to)."""
         system, key, url = normalise_system(system), normalise_key(key), normalise_url(url)
 
-        def link(initiative: Initiative) -> Sequence[Aggregate]:
-            existing = self.find(ExternalRef, external_ref_id(system, key))
+        def link(initiative: Initiative, work: Work) -> ExternalRef:
+            existing = work.find(ExternalRef, external_ref_id(system, key))
             if existing is not None:
                 raise ExternalKeyTakenError(system, existing.key, existing.target)
             initiative.link_external_key(
                 system=system, key=key, url=url, milestone_id=milestone_id, meta=meta
             )
-            ref = ExternalRef(
+            # Two concurrent links of one key both create this claim at version 1: one wins.
+            ref = ExternalRef.link(
                 system=system,
                 key=key,
                 url=url,
@@ -50,13 +49,14 @@ class ExternalRefCommands(InitiativeCommands):
                 milestone_id=milestone_id,
                 meta=meta,
             )
-            return [ref]
+            work.add(ref)
+            return ref
 
-        return self.change_initiative(initiative_id, expected_version, link)
+        return self.change_initiative(initiative_id, expected_version, meta, link)
 
     def find_external_ref(self, system: str, key: str) -> ExternalRef:
         system, key = normalise_system(system), normalise_key(key)
-        ref = self.find(ExternalRef, external_ref_id(system, key))
-        if ref is None:
-            raise NotFoundError("external key", f"{system}/{key}")
-        return ref
+        try:
+            return self.read(ExternalRef, external_ref_id(system, key))
+        except NotFoundError:
+            raise NotFoundError("external key", f"{system}/{key}") from None

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.domain import Aggregate
 
-from roadmap_svc.commands.unit_of_work import Outcome, UnitOfWork
+from roadmap_svc.commands.unit_of_work import UnitOfWork, Work, Written
+from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.stakeholders import Stance
 
+T = TypeVar("T")
+
 
 class DecisionInput(msgspec.Struct, frozen=True, kw_only=True):
     kind: DecisionKind
     rationale: str
-    decided_by: str
+    decided_by: str | None = None  # who took it; default: the actor who records it
     alternatives_considered: tuple[str, ...] = ()
     quarter: str | None = None
     revisit_on: date | None = None
@@ -37,31 +39,47 @@ class InitiativeCommands(UnitOfWork):
         sponsor: str | None,
         tags: tuple[str, ...] | list[str],
         meta: EventMeta,
-    ) -> Outcome:
+    ) -> Written[Initiative]:
         return self.create(
-            lambda: [
-                Initiative.propose(
-                    title=title,
-                    problem_statement=problem_statement,
-                    business_case=business_case,
-                    owner=owner,
-                    sponsor=sponsor,
-                    tags=tags,
-                    meta=meta,
-                )
-            ]
+            meta,
+            lambda _: Initiative.propose(
+                title=title,
+                problem_statement=problem_statement,
+                business_case=business_case,
+                owner=owner,
+                sponsor=sponsor,
+                tags=tags,
+                meta=meta,
+            ),
         )
 
     def get_initiative(self, initiative_id: UUID, version: int | None = None) -> Initiative:
-        return self.load(Initiative, initiative_id, version)
+        """The initiative now or at a version, to read (never change what this returns)."""
+        return self.read(Initiative, initiative_id, version)
 
     def change_initiative(
         self,
         initiative_id: UUID,
         expected_version: int | None,
-        action: Callable[[Initiative], Sequence[Aggregate] | None],
-    ) -> Outcome:
-        return self.run(Initiative, initiative_id, expected_version, action)
+        meta: EventMeta,
+        decide: Callable[[Initiative, Work], T],
+    ) -> Written[T]:
+        return self.run(Initiative, initiative_id, expected_version, meta, decide)
+
+    def _changed(
+        self,
+        initiative_id: UUID,
+        expected_version: int | None,
+        meta: EventMeta,
+        change: Callable[[Initiative], object],
+    ) -> Written[Initiative]:
+        """A change answered with the whole initiative as it now is."""
+
+        def decide(initiative: Initiative, _: Work) -> Initiative:
+            change(initiative)
+            return initiative
+
+        return self.change_initiative(initiative_id, expected_version, meta, decide)
 
     def revise_initiative(
         self,
@@ -69,9 +87,9 @@ class InitiativeCommands(UnitOfWork):
         changes: dict[str, Any],
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        return self.change_initiative(
-            initiative_id, expected_version, lambda i: i.revise(changes, meta)
+    ) -> Written[Initiative]:
+        return self._changed(
+            initiative_id, expected_version, meta, lambda i: i.revise(changes, meta)
         )
 
     def add_stakeholder(
@@ -82,9 +100,9 @@ class InitiativeCommands(UnitOfWork):
         role: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        return self.change_initiative(
-            initiative_id, expected_version, lambda i: i.add_stakeholder(name, role, meta)
+    ) -> Written[Initiative]:
+        return self._changed(
+            initiative_id, expected_version, meta, lambda i: i.add_stakeholder(name, role, meta)
         )
 
     def record_stance(
@@ -96,9 +114,12 @@ class InitiativeCommands(UnitOfWork):
         note: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        return self.change_initiative(
-            initiative_id, expected_version, lambda i: i.record_stance(name, stance, note, meta)
+    ) -> Written[Initiative]:
+        return self._changed(
+            initiative_id,
+            expected_version,
+            meta,
+            lambda i: i.record_stance(name, stance, note, meta),
         )
 
     def decide(
@@ -107,14 +128,14 @@ class InitiativeCommands(UnitOfWork):
         decision: DecisionInput,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        today = self.today()
+    ) -> Written[DecisionTaken]:
+        today = self.occurred_day(meta)
 
-        def take(initiative: Initiative) -> None:
-            initiative.decide(
+        def take(initiative: Initiative, _: Work) -> DecisionTaken:
+            return initiative.decide(
                 decision.kind,
                 rationale=decision.rationale,
-                decided_by=decision.decided_by,
+                decided_by=decision.decided_by or meta.actor,
                 alternatives_considered=decision.alternatives_considered,
                 quarter=decision.quarter,
                 revisit_on=decision.revisit_on,
@@ -122,4 +143,4 @@ class InitiativeCommands(UnitOfWork):
                 today=today,
             )
 
-        return self.change_initiative(initiative_id, expected_version, take)
+        return self.change_initiative(initiative_id, expected_version, meta, take)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from roadmap_svc.commands.initiatives import InitiativeCommands
-from roadmap_svc.commands.unit_of_work import Outcome
+from roadmap_svc.commands.unit_of_work import Work, Written
 from roadmap_svc.domain.dependency_graph import GRAPH_ID, MilestoneGraph
 from roadmap_svc.domain.errors import InvalidValueError
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.milestones import DependencyType
+from roadmap_svc.domain.milestones import DependencyType, Milestone
 
 
 class MilestoneCommands(InitiativeCommands):
@@ -27,13 +24,15 @@ class MilestoneCommands(InitiativeCommands):
         target_date: date,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        def add(initiative: Initiative) -> None:
-            initiative.add_milestone(
+    ) -> Written[Milestone]:
+        return self.change_initiative(
+            initiative_id,
+            expected_version,
+            meta,
+            lambda i, _: i.add_milestone(
                 title=title, success_criteria=success_criteria, target_date=target_date, meta=meta
-            )
-
-        return self.change_initiative(initiative_id, expected_version, add)
+            ),
+        )
 
     def replan_milestone(
         self,
@@ -44,11 +43,14 @@ class MilestoneCommands(InitiativeCommands):
         reason: str,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Written[Milestone]:
         return self.change_initiative(
             initiative_id,
             expected_version,
-            lambda i: i.replan_milestone(milestone_id, to_date=to_date, reason=reason, meta=meta),
+            meta,
+            lambda i, _: i.replan_milestone(
+                milestone_id, to_date=to_date, reason=reason, meta=meta
+            ),
         )
 
     def start_milestone(
@@ -58,9 +60,12 @@ class MilestoneCommands(InitiativeCommands):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Written[Milestone]:
         return self.change_initiative(
-            initiative_id, expected_version, lambda i: i.start_milestone(milestone_id, meta)
+            initiative_id,
+            expected_version,
+            meta,
+            lambda i, _: i.start_milestone(milestone_id, meta),
         )
 
     def complete_milestone(
@@ -68,16 +73,18 @@ class MilestoneCommands(InitiativeCommands):
         initiative_id: UUID,
         milestone_id: UUID,
         *,
-        actual_date: date,
+        actual_date: date | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        today = self.today()
+    ) -> Written[Milestone]:
+        """Complete it on `actual_date` (default: the day it happened)."""
+        today = self.occurred_day(meta)
         return self.change_initiative(
             initiative_id,
             expected_version,
-            lambda i: i.complete_milestone(
-                milestone_id, actual_date=actual_date, today=today, meta=meta
+            meta,
+            lambda i, _: i.complete_milestone(
+                milestone_id, actual_date=actual_date or today, today=today, meta=meta
             ),
         )
 
@@ -89,11 +96,12 @@ class MilestoneCommands(InitiativeCommands):
         reason: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Written[Milestone]:
         return self.change_initiative(
             initiative_id,
             expected_version,
-            lambda i: i.miss_milestone(milestone_id, reason=reason, meta=meta),
+            meta,
+            lambda i, _: i.miss_milestone(milestone_id, reason=reason, meta=meta),
         )
 
     def drop_milestone(
@@ -104,11 +112,12 @@ class MilestoneCommands(InitiativeCommands):
         reason: str,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Written[Milestone]:
         return self.change_initiative(
             initiative_id,
             expected_version,
-            lambda i: i.drop_milestone(milestone_id, reason=reason, meta=meta),
+            meta,
+            lambda i, _: i.drop_milestone(milestone_id, reason=reason, meta=meta),
         )
 
     def add_dependency(
@@ -116,19 +125,20 @@ class MilestoneCommands(InitiativeCommands):
         initiative_id: UUID,
         milestone_id: UUID,
         *,
-        upstream_initiative_id: UUID,
+        upstream_initiative_id: UUID | None,
         upstream_milestone_id: UUID,
         type: DependencyType,  # noqa: A002 - the domain's word
         lag_days: int,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        def add(initiative: Initiative) -> Sequence[Aggregate]:
-            upstream_initiative = (
-                initiative
-                if upstream_initiative_id == initiative.id
-                else self.find(Initiative, upstream_initiative_id)
-            )
+    ) -> Written[Milestone]:
+        """Depend on a milestone of another initiative (default: of this one)."""
+
+        def add(initiative: Initiative, work: Work) -> Milestone:
+            upstream_id = upstream_initiative_id or initiative.id
+            # Loaded, not changed: the commit refuses this attempt if the upstream initiative
+            # changed meanwhile (e.g. the milestone was dropped), and it is decided again.
+            upstream_initiative = work.find(Initiative, upstream_id)
             if upstream_initiative is None:
                 raise InvalidValueError("upstream_initiative_id", "no such initiative")
             upstream = upstream_initiative.milestones.get(upstream_milestone_id)
@@ -136,24 +146,20 @@ class MilestoneCommands(InitiativeCommands):
                 raise InvalidValueError(
                     "upstream_milestone_id", "no such milestone on the upstream initiative"
                 )
-            # Saved with the initiative: a concurrent edge elsewhere makes this save fail on
-            # the graph's version, and the retry re-checks cycles on the new graph.
-            graph = self.find(MilestoneGraph, GRAPH_ID) or MilestoneGraph()
-            initiative.add_dependency(
+            return initiative.add_dependency(
                 milestone_id,
-                upstream_initiative_id=upstream_initiative_id,
+                upstream_initiative_id=upstream_id,
                 upstream=upstream,
                 type=type,
                 lag_days=lag_days,
-                graph=graph,
+                graph=_graph(work, meta),
                 meta=meta,
             )
-            return [graph]
 
-        # Every dependency change saves the one graph: take the graph's turn first (then the
+        # Every dependency change stores the one graph: take the graph's turn first (then the
         # initiative's, in run), so edits of different initiatives do not race on it.
         with self.serialised(GRAPH_ID):
-            return self.change_initiative(initiative_id, expected_version, add)
+            return self.change_initiative(initiative_id, expected_version, meta, add)
 
     def remove_dependency(
         self,
@@ -163,11 +169,20 @@ class MilestoneCommands(InitiativeCommands):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        def remove(initiative: Initiative) -> Sequence[Aggregate]:
-            graph = self.find(MilestoneGraph, GRAPH_ID) or MilestoneGraph()
-            initiative.remove_dependency(milestone_id, dependency_id, graph=graph, meta=meta)
-            return [graph]
+    ) -> Written[Milestone]:
+        def remove(initiative: Initiative, work: Work) -> Milestone:
+            return initiative.remove_dependency(
+                milestone_id, dependency_id, graph=_graph(work, meta), meta=meta
+            )
 
         with self.serialised(GRAPH_ID):
-            return self.change_initiative(initiative_id, expected_version, remove)
+            return self.change_initiative(initiative_id, expected_version, meta, remove)
+
+
+def _graph(work: Work, meta: EventMeta) -> MilestoneGraph:
+    """The organisation's graph, stored with the command (started by its first edge)."""
+    graph = work.find(MilestoneGraph, GRAPH_ID)
+    if graph is None:
+        graph = MilestoneGraph.start(meta)
+        work.add(graph)
+    return graph

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from roadmap_svc.commands.unit_of_work import Outcome, UnitOfWork
+from roadmap_svc.commands.unit_of_work import UnitOfWork, Work, Written
 from roadmap_svc.domain.errors import InvalidValueError, NothingToChangeError
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.team import Team
@@ -16,15 +13,17 @@ from roadmap_svc.domain.team_names import TeamName, team_name_id, team_name_key
 
 
 class TeamCommands(UnitOfWork):
-    def register_team(self, *, name: str, wip_limit: int | None, meta: EventMeta) -> Outcome:
-        def register() -> Sequence[Aggregate]:
+    def register_team(self, *, name: str, wip_limit: int | None, meta: EventMeta) -> Written[Team]:
+        def register(work: Work) -> Team:
             team = Team.register(name=name, wip_limit=wip_limit, meta=meta)
-            return [team, self._claim(team.name, team.id)]
+            _claim(work, team.name, team.id, meta)
+            return team
 
-        return self.create(register)
+        return self.create(meta, register)
 
     def get_team(self, team_id: UUID, version: int | None = None) -> Team:
-        return self.load(Team, team_id, version)
+        """The team now or at a version, to read (never change what this returns)."""
+        return self.read(Team, team_id, version)
 
     def update_team(
         self,
@@ -33,7 +32,7 @@ class TeamCommands(UnitOfWork):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Written[Team]:
         """Rename and/or set the WIP limit, in one unit of work."""
         unknown = set(changes) - {"name", "wip_limit"}
         if unknown:
@@ -41,35 +40,31 @@ class TeamCommands(UnitOfWork):
         if not changes:
             raise NothingToChangeError
 
-        def update(team: Team) -> Sequence[Aggregate]:
+        def update(team: Team, work: Work) -> Team:
             version = team.version
-            claims: list[Aggregate] = []
             if "name" in changes and str(changes["name"]).strip() != team.name:
-                claims = self._move_claim(team, changes["name"], meta)
+                _move_claim(work, team, changes["name"], meta)
             if "wip_limit" in changes and changes["wip_limit"] != team.wip_limit:
                 team.set_wip_limit(changes["wip_limit"], meta)
             if team.version == version:
                 raise NothingToChangeError
-            return claims
+            return team
 
-        return self.run(Team, team_id, expected_version, update)
+        return self.run(Team, team_id, expected_version, meta, update)
 
     def rename_team(
         self, team_id: UUID, *, name: str, meta: EventMeta, expected_version: int | None
-    ) -> Outcome:
+    ) -> Written[Team]:
         return self.update_team(
             team_id, {"name": name}, meta=meta, expected_version=expected_version
         )
 
-    def _move_claim(self, team: Team, name: str, meta: EventMeta) -> list[Aggregate]:
-        old_name = team.name
-        team.rename(name, meta)
-        claim = self._claim(team.name, team.id)
-        if team_name_key(old_name) == team_name_key(team.name):
-            return [claim]  # only the spelling changed: same claim
-        old_claim = self.load(TeamName, team_name_id(old_name))
-        old_claim.release(team.id)
-        return [claim, old_claim]
+    def set_team_wip_limit(
+        self, team_id: UUID, *, wip_limit: int | None, meta: EventMeta, expected_version: int | None
+    ) -> Written[Team]:
+        return self.update_team(
+            team_id, {"wip_limit": wip_limit}, meta=meta, expected_version=expected_version
+        )
 
     def set_team_capacity(
         self,
@@ -79,23 +74,27 @@ class TeamCommands(UnitOfWork):
         fte: float,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Outcome:
-        return self.run(
-            Team, team_id, expected_version, lambda t: t.set_capacity(quarter, fte, meta)
-        )
+    ) -> Written[Team]:
+        def set_capacity(team: Team, _: Work) -> Team:
+            team.set_capacity(quarter, fte, meta)
+            return team
 
-    def set_team_wip_limit(
-        self, team_id: UUID, *, wip_limit: int | None, meta: EventMeta, expected_version: int | None
-    ) -> Outcome:
-        return self.update_team(
-            team_id, {"wip_limit": wip_limit}, meta=meta, expected_version=expected_version
-        )
+        return self.run(Team, team_id, expected_version, meta, set_capacity)
 
-    def _claim(self, name: str, team_id: UUID) -> TeamName:
-        # Two concurrent claims of a new name both create version 1 of the same aggregate; the
-        # event store keeps one, and the other's retry finds the name held.
-        claim = self.find(TeamName, team_name_id(name))
-        if claim is None:
-            return TeamName(name=name, team_id=team_id)
-        claim.claim(name, team_id)
-        return claim
+
+def _move_claim(work: Work, team: Team, name: str, meta: EventMeta) -> None:
+    old_name = team.name
+    team.rename(name, meta)
+    _claim(work, team.name, team.id, meta)
+    if team_name_key(old_name) != team_name_key(team.name):  # not only the spelling changed
+        work.load(TeamName, team_name_id(old_name)).release(team.id, meta)
+
+
+def _claim(work: Work, name: str, team_id: UUID, meta: EventMeta) -> None:
+    # Two concurrent claims of a new name both create version 1 of the same aggregate; the
+    # event store keeps one, and the other's retry finds the name held.
+    claim = work.find(TeamName, team_name_id(name))
+    if claim is None:
+        work.add(TeamName.claim_new(name, team_id, meta))
+    else:
+        claim.claim(name, team_id, meta)

@@ -1,16 +1,30 @@
-"""Assignments: a team (optionally a named person in a role) on an initiative for a quarter."""
+"""Assignments: a team (optionally a named person in a role) on an initiative for a quarter.
+
+Over-allocation of a team is never refused here: it is for the planning views to show. Every
+assignment event carries team, quarter, person, role and the FTE before and after, so a view
+of team load needs nothing else.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
-from eventsourcing.domain import Aggregate
 
-from roadmap_svc.domain.errors import InvalidValueError
+from roadmap_svc.domain.errors import (
+    AssignmentExistsError,
+    AssignmentReleasedError,
+    InvalidValueError,
+    NotFoundError,
+    NothingToChangeError,
+)
+from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.domain.parts import InitiativePart
+from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.domain.text import optional_text, required_text
 
 MAX_ASSIGNMENT_FTE = 100.0  # more on one initiative from one team is a typo, not a plan
 MAX_CAPACITY_FTE = 10_000.0
@@ -40,27 +54,131 @@ def fte_value(field: str, value: float, *, maximum: float, allow_zero: bool = Fa
     return float(round(value, 2))
 
 
-class AssignmentEvent(Aggregate.Event):
-    meta: EventMeta
+class Assignments(InitiativePart):
+    assignments: dict[UUID, Assignment]
+
+    def _init_parts(self) -> None:
+        super()._init_parts()
+        self.assignments = {}
+
+    def assignment(self, assignment_id: UUID) -> Assignment:
+        try:
+            return self.assignments[assignment_id]
+        except KeyError:
+            raise NotFoundError("assignment", assignment_id) from None
+
+    def assign_team(
+        self,
+        *,
+        team_id: UUID,
+        quarter: str,
+        fte: float,
+        person: str | None,
+        role: str | None,
+        meta: EventMeta,
+    ) -> Assignment:
+        self._require_open()
+        quarter_text = str(Quarter.parse(quarter))
+        person = optional_text("person", person)
+        self._refuse_duplicate(team_id, quarter_text, person)
+        event = self._record(
+            TeamAssigned,
+            meta,
+            assignment_id=uuid4(),
+            team_id=team_id,
+            quarter=quarter_text,
+            person=person,
+            role=optional_text("role", role),
+            old_fte=0.0,
+            fte=fte_value("fte", fte, maximum=MAX_ASSIGNMENT_FTE),
+        )
+        return self.assignments[event.assignment_id]
+
+    def change_assignment(
+        self, assignment_id: UUID, changes: dict[str, Any], meta: EventMeta
+    ) -> Assignment:
+        """Change fte, person or role; a None person or role removes it."""
+        self._require_open()
+        current = self.assignment(assignment_id)
+        if current.released:
+            raise AssignmentReleasedError
+        after: dict[str, Any] = {"fte": current.fte, "person": current.person, "role": current.role}
+        for field, value in changes.items():
+            if field == "fte":
+                after["fte"] = fte_value("fte", value, maximum=MAX_ASSIGNMENT_FTE)
+            elif field in {"person", "role"}:
+                after[field] = optional_text(field, value)
+            else:
+                raise InvalidValueError(field, "cannot be changed on an assignment")
+        if after == {"fte": current.fte, "person": current.person, "role": current.role}:
+            raise NothingToChangeError
+        self._refuse_duplicate(current.team_id, current.quarter, after["person"], assignment_id)
+        self._record(
+            AssignmentChanged,
+            meta,
+            assignment_id=assignment_id,
+            team_id=current.team_id,
+            quarter=current.quarter,
+            old_fte=current.fte,
+            old_person=current.person,
+            old_role=current.role,
+            **after,
+        )
+        return self.assignments[assignment_id]
+
+    def release_assignment(
+        self, assignment_id: UUID, *, reason: str, meta: EventMeta
+    ) -> Assignment:
+        self._require_open()
+        current = self.assignment(assignment_id)
+        if current.released:
+            raise AssignmentReleasedError
+        self._record(
+            AssignmentReleased,
+            meta,
+            assignment_id=assignment_id,
+            team_id=current.team_id,
+            quarter=current.quarter,
+            person=current.person,
+            role=current.role,
+            old_fte=current.fte,
+            fte=0.0,
+            reason=required_text("reason", reason),
+        )
+        return self.assignments[assignment_id]
+
+    def _refuse_duplicate(
+        self, team_id: UUID, quarter: str, person: str | None, besides: UUID | None = None
+    ) -> None:
+        """One active assignment per team, quarter and person (no person counts as one)."""
+        for existing in self.assignments.values():
+            if (
+                existing.id != besides
+                and not existing.released
+                and existing.team_id == team_id
+                and existing.quarter == quarter
+                and _same_person(existing.person, person)
+            ):
+                raise AssignmentExistsError
+
+
+def _same_person(a: str | None, b: str | None) -> bool:
+    return (a or "").casefold() == (b or "").casefold()
+
+
+class AssignmentEvent(RoadmapEvent):
     assignment_id: UUID
-
-    def apply(self, aggregate: Any) -> None:  # noqa: ANN401 - the library's signature
-        assignments: dict[UUID, Assignment] = aggregate.assignments
-        assignments[self.assignment_id] = self.changed(assignments[self.assignment_id])
-
-    def changed(self, assignment: Assignment) -> Assignment:
-        raise NotImplementedError
+    team_id: UUID
+    quarter: str
+    person: str | None  # after the event
+    role: str | None  # after the event
+    old_fte: float  # 0 before an assignment
+    fte: float  # 0 after a release
 
 
 class TeamAssigned(AssignmentEvent):
-    team_id: UUID
-    quarter: str
-    fte: float
-    person: str | None
-    role: str | None
-
-    def apply(self, aggregate: Any) -> None:  # noqa: ANN401
-        aggregate.assignments[self.assignment_id] = Assignment(
+    def evolve(self, initiative: Assignments) -> None:
+        initiative.assignments[self.assignment_id] = Assignment(
             id=self.assignment_id,
             team_id=self.team_id,
             quarter=self.quarter,
@@ -71,23 +189,21 @@ class TeamAssigned(AssignmentEvent):
 
 
 class AssignmentChanged(AssignmentEvent):
-    fte: float | None  # None: unchanged
-    person: str | None
-    role: str | None
-    cleared: tuple[str, ...]  # person and/or role removed
+    old_person: str | None
+    old_role: str | None
 
-    def changed(self, assignment: Assignment) -> Assignment:
-        changes: dict[str, Any] = {
-            field: value
-            for field, value in (("fte", self.fte), ("person", self.person), ("role", self.role))
-            if value is not None
-        }
-        changes.update(dict.fromkeys(self.cleared))
-        return msgspec.structs.replace(assignment, **changes)
+    def evolve(self, initiative: Assignments) -> None:
+        assignment = initiative.assignments[self.assignment_id]
+        initiative.assignments[self.assignment_id] = msgspec.structs.replace(
+            assignment, fte=self.fte, person=self.person, role=self.role
+        )
 
 
 class AssignmentReleased(AssignmentEvent):
     reason: str
 
-    def changed(self, assignment: Assignment) -> Assignment:
-        return msgspec.structs.replace(assignment, released=True, release_reason=self.reason)
+    def evolve(self, initiative: Assignments) -> None:
+        assignment = initiative.assignments[self.assignment_id]
+        initiative.assignments[self.assignment_id] = msgspec.structs.replace(
+            assignment, released=True, release_reason=self.reason
+        )

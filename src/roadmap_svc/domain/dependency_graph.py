@@ -11,51 +11,38 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.errors import DependencyCycleError
+from roadmap_svc.domain.events import RecordsEvents, RoadmapCreated, RoadmapEvent
+from roadmap_svc.domain.meta import EventMeta
 
 GRAPH_ID = uuid5(NAMESPACE_URL, "urn:roadmap-svc:milestone-graph")
 
 
-class MilestoneGraph(Aggregate):
-    class Started(Aggregate.Created):
-        pass
+class GraphState(RecordsEvents):
+    # Frozen sets: an edge replaces one entry, so a copy of the dict is a copy of the graph.
+    downstream_of: dict[UUID, frozenset[UUID]]
 
-    class EdgeAdded(Aggregate.Event):
-        upstream: UUID
-        downstream: UUID
 
-    class EdgeRemoved(Aggregate.Event):
-        upstream: UUID
-        downstream: UUID
-
-    @staticmethod
-    def create_id() -> UUID:
-        return GRAPH_ID
-
-    @event(Started)
+class MilestoneGraph(GraphState, Aggregate):
     def __init__(self) -> None:
-        self.downstream_of: dict[UUID, set[UUID]] = {}
+        self.downstream_of = {}
 
-    def add_edge(self, upstream: UUID, downstream: UUID) -> None:
+    @classmethod
+    def start(cls, meta: EventMeta) -> MilestoneGraph:
+        return cls._create(MilestoneGraphStarted, id=GRAPH_ID, meta=meta)
+
+    def add_edge(self, upstream: UUID, downstream: UUID, meta: EventMeta) -> None:
         """Record that `downstream` depends on `upstream`, unless that closes a cycle."""
         back = self.path(downstream, upstream)
         if back is not None:
             raise DependencyCycleError([str(node) for node in (*back, downstream)])
-        self._add_edge(upstream=upstream, downstream=downstream)
+        self._record(MilestoneGraphEdgeAdded, meta, upstream=upstream, downstream=downstream)
 
-    @event(EdgeAdded)
-    def _add_edge(self, *, upstream: UUID, downstream: UUID) -> None:
-        self.downstream_of.setdefault(upstream, set()).add(downstream)
-
-    def remove_edge(self, upstream: UUID, downstream: UUID) -> None:
-        if downstream in self.downstream_of.get(upstream, set()):
-            self._remove_edge(upstream=upstream, downstream=downstream)
-
-    @event(EdgeRemoved)
-    def _remove_edge(self, *, upstream: UUID, downstream: UUID) -> None:
-        self.downstream_of[upstream].discard(downstream)
+    def remove_edge(self, upstream: UUID, downstream: UUID, meta: EventMeta) -> None:
+        if downstream in self.downstream_of.get(upstream, frozenset()):
+            self._record(MilestoneGraphEdgeRemoved, meta, upstream=upstream, downstream=downstream)
 
     def path(self, start: UUID, goal: UUID) -> list[UUID] | None:
         """A path of edges from start to goal (breadth first, so a shortest one), or None."""
@@ -75,3 +62,26 @@ class MilestoneGraph(Aggregate):
                         following.append(nxt)
             frontier = following
         return None
+
+
+class MilestoneGraphStarted(RoadmapCreated):
+    def evolve(self, graph: GraphState) -> None:
+        del graph  # starts empty (__init__)
+
+
+class MilestoneGraphEdgeAdded(RoadmapEvent):
+    upstream: UUID
+    downstream: UUID
+
+    def evolve(self, graph: GraphState) -> None:
+        edges = graph.downstream_of
+        edges[self.upstream] = edges.get(self.upstream, frozenset()) | {self.downstream}
+
+
+class MilestoneGraphEdgeRemoved(RoadmapEvent):
+    upstream: UUID
+    downstream: UUID
+
+    def evolve(self, graph: GraphState) -> None:
+        edges = graph.downstream_of
+        edges[self.upstream] = edges[self.upstream] - {self.downstream}

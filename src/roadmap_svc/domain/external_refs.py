@@ -1,4 +1,4 @@
-"""External keys (e.g. jira / PROJ-123) linked to our objects; one key, one object.
+"""External key claims: one key (e.g. jira / PROJ-123), one object of ours.
 
 Each key is its own small aggregate whose id is derived from the key, so two links of one key
 collide on the same aggregate id: the event store's unique key refuses the second, even when
@@ -8,25 +8,17 @@ both arrive at once from different processes.
 from __future__ import annotations
 
 import re
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-import msgspec
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.errors import InvalidValueError
+from roadmap_svc.domain.events import RecordsEvents, RoadmapCreated
 from roadmap_svc.domain.meta import EventMeta
 
 _SYSTEM = re.compile(r"[a-z][a-z0-9_.-]{0,39}")
 _KEY = re.compile(r"[^\s]{1,200}")
 _URL = re.compile(r"https?://[^\s]{1,2000}")
-
-
-class ExternalLink(msgspec.Struct, frozen=True, kw_only=True):
-    system: str
-    key: str
-    url: str | None
-    milestone_id: UUID | None  # None: the initiative itself
 
 
 def normalise_system(system: str) -> str:
@@ -54,22 +46,18 @@ def external_ref_id(system: str, key: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"urn:roadmap-svc:external-ref:{system}:{key.casefold()}")
 
 
-class ExternalRef(Aggregate):
-    class Linked(Aggregate.Created):
-        system: str
-        key: str
-        url: str | None
-        initiative_id: UUID
-        milestone_id: UUID | None
-        meta: EventMeta
+class ExternalRefState(RecordsEvents):
+    system: str
+    key: str
+    url: str | None
+    initiative_id: UUID
+    milestone_id: UUID | None
 
-    @staticmethod
-    def create_id(system: str, key: str) -> UUID:
-        return external_ref_id(system, key)
 
-    @event(Linked)
-    def __init__(
-        self,
+class ExternalRef(ExternalRefState, Aggregate):
+    @classmethod
+    def link(
+        cls,
         *,
         system: str,
         key: str,
@@ -77,13 +65,17 @@ class ExternalRef(Aggregate):
         initiative_id: UUID,
         milestone_id: UUID | None,
         meta: EventMeta,
-    ) -> None:
-        del meta
-        self.system = system
-        self.key = key
-        self.url = url
-        self.initiative_id = initiative_id
-        self.milestone_id = milestone_id
+    ) -> ExternalRef:
+        return cls._create(
+            ExternalRefLinked,
+            id=external_ref_id(system, key),
+            system=system,
+            key=key,
+            url=url,
+            initiative_id=initiative_id,
+            milestone_id=milestone_id,
+            meta=meta,
+        )
 
     @property
     def target(self) -> str:
@@ -92,18 +84,16 @@ class ExternalRef(Aggregate):
         return f"milestone {self.milestone_id} of initiative {self.initiative_id}"
 
 
-class ExternalKeyLinked(Aggregate.Event):
-    """The initiative-side record of a link, so its history shows it."""
-
-    meta: EventMeta
+class ExternalRefLinked(RoadmapCreated):
     system: str
     key: str
     url: str | None
+    initiative_id: UUID
     milestone_id: UUID | None
 
-    def apply(self, aggregate: Any) -> None:  # noqa: ANN401 - the library's signature
-        aggregate.external_links.append(
-            ExternalLink(
-                system=self.system, key=self.key, url=self.url, milestone_id=self.milestone_id
-            )
-        )
+    def evolve(self, ref: ExternalRefState) -> None:
+        ref.system = self.system
+        ref.key = self.key
+        ref.url = self.url
+        ref.initiative_id = self.initiative_id
+        ref.milestone_id = self.milestone_id

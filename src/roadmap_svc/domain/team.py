@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.assignments import MAX_CAPACITY_FTE, fte_value
 from roadmap_svc.domain.errors import InvalidValueError, NothingToChangeError
+from roadmap_svc.domain.events import RecordsEvents, RoadmapCreated, RoadmapEvent
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.text import required_text
@@ -19,69 +20,79 @@ def wip_limit_value(value: int | None) -> int | None:
     return value
 
 
-class Team(Aggregate):
-    class Registered(Aggregate.Created):
-        name: str
-        wip_limit: int | None
-        meta: EventMeta
+class TeamState(RecordsEvents):
+    name: str
+    wip_limit: int | None
+    capacity: dict[str, float]  # FTE per quarter
 
-    class Renamed(Aggregate.Event):
-        old_name: str
-        new_name: str
-        meta: EventMeta
 
-    class CapacitySet(Aggregate.Event):
-        quarter: str
-        fte: float
-        meta: EventMeta
-
-    class WipLimitSet(Aggregate.Event):
-        wip_limit: int | None
-        meta: EventMeta
+class Team(TeamState, Aggregate):
+    def __init__(self) -> None:
+        self.capacity = {}
 
     @classmethod
     def register(cls, *, name: str, wip_limit: int | None, meta: EventMeta) -> Team:
-        return cls(
-            name=required_text("name", name), wip_limit=wip_limit_value(wip_limit), meta=meta
+        return cls._create(
+            TeamRegistered,
+            name=required_text("name", name),
+            wip_limit=wip_limit_value(wip_limit),
+            meta=meta,
         )
-
-    @event(Registered)
-    def __init__(self, *, name: str, wip_limit: int | None, meta: EventMeta) -> None:
-        del meta
-        self.name = name
-        self.wip_limit = wip_limit
-        self.capacity: dict[str, float] = {}
 
     def rename(self, new_name: str, meta: EventMeta) -> None:
         clean = required_text("name", new_name)
         if clean == self.name:
             raise NothingToChangeError
-        self._rename(old_name=self.name, new_name=clean, meta=meta)
-
-    @event(Renamed)
-    def _rename(self, *, old_name: str, new_name: str, meta: EventMeta) -> None:
-        del old_name, meta
-        self.name = new_name
+        self._record(TeamRenamed, meta, old_name=self.name, new_name=clean)
 
     def set_capacity(self, quarter: str, fte: float, meta: EventMeta) -> None:
         key = str(Quarter.parse(quarter))
         value = fte_value("fte", fte, maximum=MAX_CAPACITY_FTE, allow_zero=True)
-        if self.capacity.get(key) == value:
+        old = self.capacity.get(key)
+        if old == value:
             raise NothingToChangeError
-        self._set_capacity(quarter=key, fte=value, meta=meta)
-
-    @event(CapacitySet)
-    def _set_capacity(self, *, quarter: str, fte: float, meta: EventMeta) -> None:
-        del meta
-        self.capacity[quarter] = fte
+        self._record(TeamCapacitySet, meta, name=self.name, quarter=key, old_fte=old, fte=value)
 
     def set_wip_limit(self, wip_limit: int | None, meta: EventMeta) -> None:
         value = wip_limit_value(wip_limit)
         if value == self.wip_limit:
             raise NothingToChangeError
-        self._set_wip_limit(wip_limit=value, meta=meta)
+        self._record(
+            TeamWipLimitSet, meta, name=self.name, old_wip_limit=self.wip_limit, wip_limit=value
+        )
 
-    @event(WipLimitSet)
-    def _set_wip_limit(self, *, wip_limit: int | None, meta: EventMeta) -> None:
-        del meta
-        self.wip_limit = wip_limit
+
+class TeamRegistered(RoadmapCreated):
+    name: str
+    wip_limit: int | None
+
+    def evolve(self, team: TeamState) -> None:
+        team.name = self.name
+        team.wip_limit = self.wip_limit
+
+
+class TeamRenamed(RoadmapEvent):
+    old_name: str
+    new_name: str
+
+    def evolve(self, team: TeamState) -> None:
+        team.name = self.new_name
+
+
+class TeamCapacitySet(RoadmapEvent):
+    name: str
+    quarter: str
+    old_fte: float | None  # None: no capacity was set for that quarter
+    fte: float
+
+    def evolve(self, team: TeamState) -> None:
+        team.capacity[self.quarter] = self.fte
+
+
+class TeamWipLimitSet(RoadmapEvent):
+    name: str
+    old_wip_limit: int | None
+    wip_limit: int | None
+
+    def evolve(self, team: TeamState) -> None:
+        team.wip_limit = self.wip_limit

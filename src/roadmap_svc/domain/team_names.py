@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.errors import TeamNameTakenError
+from roadmap_svc.domain.events import RecordsEvents, RoadmapCreated, RoadmapEvent
+from roadmap_svc.domain.meta import EventMeta
 
 
 def team_name_key(name: str) -> str:
@@ -21,42 +23,48 @@ def team_name_id(name: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"urn:roadmap-svc:team-name:{team_name_key(name)}")
 
 
-class TeamName(Aggregate):
-    class Claimed(Aggregate.Created):
-        name: str
-        team_id: UUID
+class TeamNameState(RecordsEvents):
+    name: str
+    holder: UUID | None
 
-    class Released(Aggregate.Event):
-        team_id: UUID
 
-    class Reclaimed(Aggregate.Event):
-        name: str
-        team_id: UUID
+class TeamName(TeamNameState, Aggregate):
+    @classmethod
+    def claim_new(cls, name: str, team_id: UUID, meta: EventMeta) -> TeamName:
+        return cls._create(
+            TeamNameClaimed, id=team_name_id(name), name=name, team_id=team_id, meta=meta
+        )
 
-    @staticmethod
-    def create_id(name: str) -> UUID:
-        return team_name_id(name)
-
-    @event(Claimed)
-    def __init__(self, *, name: str, team_id: UUID) -> None:
-        self.name = name
-        self.holder: UUID | None = team_id
-
-    def claim(self, name: str, team_id: UUID) -> None:
+    def claim(self, name: str, team_id: UUID, meta: EventMeta) -> None:
         if self.holder is not None and self.holder != team_id:
             raise TeamNameTakenError(name)
-        self._reclaim(name=name, team_id=team_id)
+        self._record(TeamNameReclaimed, meta, name=name, team_id=team_id)
 
-    @event(Reclaimed)
-    def _reclaim(self, *, name: str, team_id: UUID) -> None:
-        self.name = name
-        self.holder = team_id
-
-    def release(self, team_id: UUID) -> None:
+    def release(self, team_id: UUID, meta: EventMeta) -> None:
         if self.holder == team_id:
-            self._release(team_id=team_id)
+            self._record(TeamNameReleased, meta, team_id=team_id)
 
-    @event(Released)
-    def _release(self, *, team_id: UUID) -> None:
-        del team_id
-        self.holder = None
+
+class TeamNameClaimed(RoadmapCreated):
+    name: str
+    team_id: UUID
+
+    def evolve(self, claim: TeamNameState) -> None:
+        claim.name = self.name
+        claim.holder = self.team_id
+
+
+class TeamNameReclaimed(RoadmapEvent):
+    name: str
+    team_id: UUID
+
+    def evolve(self, claim: TeamNameState) -> None:
+        claim.name = self.name
+        claim.holder = self.team_id
+
+
+class TeamNameReleased(RoadmapEvent):
+    team_id: UUID
+
+    def evolve(self, claim: TeamNameState) -> None:
+        claim.holder = None

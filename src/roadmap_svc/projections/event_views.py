@@ -7,11 +7,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.domain import Aggregate
 
-from roadmap_svc.domain.initiative import Initiative
+from roadmap_svc.domain.decisions import DecisionTaken
+from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.domain.lifecycle import DecisionKind, Status
-from roadmap_svc.domain.meta import EventMeta
 
 _ENVELOPE = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "meta"}
@@ -20,9 +19,12 @@ _ENVELOPE = frozenset(
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     type: str
-    time: datetime
+    time: datetime  # when it was recorded (as recorded_at; kept for existing clients)
+    recorded_at: datetime  # when we stored it: the audit axis
+    occurred_at: datetime  # when it happened: recorded_at unless imported from another tool
     actor: str
     reason: str | None
+    request_id: str | None
     data: dict[str, Any]
     version: int
     position: int
@@ -32,6 +34,7 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     """A decision as the log shows it: the recorded event, in the decision log's words."""
 
     kind: DecisionKind
+    status_before: Status
     status_after: Status
     rationale: str
     decided_by: str
@@ -42,51 +45,50 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     stakeholders_without_stance: tuple[str, ...]
     recorded_by: str
     recorded_at: datetime
+    occurred_at: datetime
     initiative_id: UUID
     version: int
     position: int
 
 
 def event_type_name(domain_event: object) -> str:
-    # Initiative.Approved -> InitiativeApproved: the name clients and auditors see.
-    return type(domain_event).__qualname__.replace(".", "")
+    """The stable type name clients and auditors see: InitiativeApproved, MilestoneAdded..."""
+    if isinstance(domain_event, RoadmapEvent):
+        return domain_event.type_name
+    return type(domain_event).__name__
 
 
-def history_entry(domain_event: Aggregate.Event, position: int) -> HistoryEntry:
+def history_entry(domain_event: RoadmapEvent, position: int) -> HistoryEntry:
     state = vars(domain_event)
-    meta: EventMeta = state["meta"]
+    meta = domain_event.meta
     return HistoryEntry(
-        type=event_type_name(domain_event),
+        type=domain_event.type_name,
         time=domain_event.timestamp,
+        recorded_at=domain_event.timestamp,
+        occurred_at=domain_event.occurred_at,
         actor=meta.actor,
         reason=meta.reason,
+        request_id=meta.request_id,
         data=msgspec.to_builtins({k: v for k, v in state.items() if k not in _ENVELOPE}),
         version=domain_event.originator_version,
         position=position,
     )
 
 
-def decision_record(domain_event: Initiative.DecisionTaken, position: int) -> Decision:
-    quarter = None
-    revisit_on = None
-    left_out: tuple[str, ...] = ()
-    if isinstance(domain_event, Initiative.Approved):
-        quarter = domain_event.quarter
-        left_out = domain_event.stakeholders_without_stance
-    elif isinstance(domain_event, Initiative.Deferred):
-        quarter = domain_event.to_quarter
-        revisit_on = domain_event.revisit_on
+def decision_record(domain_event: DecisionTaken, position: int) -> Decision:
     return Decision(
         kind=domain_event.kind,
-        status_after=domain_event.leads_to,
+        status_before=domain_event.status_before,
+        status_after=domain_event.status_after,
         rationale=domain_event.rationale,
         decided_by=domain_event.decided_by,
         alternatives_considered=domain_event.alternatives_considered,
-        quarter=quarter,
-        revisit_on=revisit_on,
-        stakeholders_without_stance=left_out,
+        quarter=domain_event.quarter,
+        revisit_on=domain_event.revisit_on,
+        stakeholders_without_stance=domain_event.stakeholders_without_stance,
         recorded_by=domain_event.meta.actor,
         recorded_at=domain_event.timestamp,
+        occurred_at=domain_event.occurred_at,
         initiative_id=domain_event.originator_id,
         version=domain_event.originator_version,
         position=position,

@@ -14,8 +14,14 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from roadmap_svc.domain.initiative import Initiative
-from roadmap_svc.domain.stakeholders import Stakeholder, stakeholder_key
+from roadmap_svc.domain.decisions import DecisionTaken
+from roadmap_svc.domain.details import InitiativeProposed, InitiativeRevised
+from roadmap_svc.domain.stakeholders import (
+    InitiativeStakeholderAdded,
+    InitiativeStanceRecorded,
+    Stakeholder,
+    stakeholder_key,
+)
 
 
 class InitiativeSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,7 +69,7 @@ def apply(
 
 @apply.register
 def _(
-    domain_event: Initiative.Proposed, summary: InitiativeSummary | None, position: int
+    domain_event: InitiativeProposed, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
     del summary
     return InitiativeSummary(
@@ -105,7 +111,7 @@ def _touch(
 
 @apply.register
 def _(
-    domain_event: Initiative.Revised, summary: InitiativeSummary | None, position: int
+    domain_event: InitiativeRevised, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
     changes = {
         field: getattr(domain_event, field)
@@ -118,7 +124,7 @@ def _(
 
 @apply.register
 def _(
-    domain_event: Initiative.StakeholderAdded, summary: InitiativeSummary | None, position: int
+    domain_event: InitiativeStakeholderAdded, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
     added = Stakeholder(name=domain_event.name, role=domain_event.role)
     existing = summary.stakeholders if summary else ()
@@ -127,7 +133,7 @@ def _(
 
 @apply.register
 def _(
-    domain_event: Initiative.StanceRecorded, summary: InitiativeSummary | None, position: int
+    domain_event: InitiativeStanceRecorded, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
     key = stakeholder_key(domain_event.name)
     stakeholders = tuple(
@@ -141,14 +147,12 @@ def _(
 
 @apply.register
 def _(
-    domain_event: Initiative.DecisionTaken, summary: InitiativeSummary | None, position: int
+    domain_event: DecisionTaken, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
     changes: dict[str, object] = {
-        "status": domain_event.leads_to.value,
+        "status": domain_event.status_after.value,
         "last_decision": domain_event.kind.value,
     }
-    if isinstance(domain_event, Initiative.Approved):
+    if domain_event.quarter is not None:  # approve and defer name the quarter
         changes["quarter"] = domain_event.quarter
-    elif isinstance(domain_event, Initiative.Deferred):
-        changes["quarter"] = domain_event.to_quarter
     return _touch(summary, domain_event, position, **changes)

@@ -30,8 +30,3 @@ def construct_view(
         env=Environment(projection_class.name, env)
     )
     return factory.tracking_recorder(view_class)
-
-
-def create_tracking_tables(env: dict[str, str]) -> None:
-    for projection_class, view_class in PROJECTIONS:
-        construct_view(projection_class, view_class, env).datastore.close()

@@ -8,11 +8,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
-from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.storage.eventstore import EVENTS_TABLE
 from roadmap_svc.storage.pool import Pool
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
-EVENTS_TABLE = f"{APPLICATION_NAME}_events"
 SELECT_AGGREGATE_EVENTS = f"""
 SELECT originator_version, topic, state, notification_id
 FROM {EVENTS_TABLE}

@@ -1,17 +1,19 @@
-"""`roadmap-svc migrate`: ordered SQL files applied once each, under an advisory lock."""
+"""`roadmap-svc migrate`: ordered SQL files applied once each, under an advisory lock, then
+the library's own tables (event store, snapshots, and the tracking table of each view)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 import psycopg
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
 
-from roadmap_svc.application import RoadmapApplication
-from roadmap_svc.projections.registry import create_tracking_tables
 from roadmap_svc.storage.database import DatabaseTarget
-from roadmap_svc.storage.eventstore import eventsourcing_env
+from roadmap_svc.storage.eventstore import APPLICATION_NAME, eventsourcing_env
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,17 @@ class MigrationError(Exception):
     pass
 
 
-def migrate(target: DatabaseTarget, migrations_dir: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations and create the event store's tables; returns what was applied."""
+def migrate(
+    target: DatabaseTarget,
+    migrations_dir: Path = MIGRATIONS_DIR,
+    *,
+    tracking_tables: Iterable[str] = (),
+) -> list[str]:
+    """Apply pending migrations and create the library's tables; returns what was applied.
+
+    `tracking_tables` names the views whose tracking tables the library creates
+    (`<name>_tracking`); roadmap_svc.schema passes every registered view.
+    """
     files = sorted(migrations_dir.glob("*.sql"))
     if not files:
         raise MigrationError(f"no migrations found in {migrations_dir}")
@@ -61,15 +72,23 @@ def migrate(target: DatabaseTarget, migrations_dir: Path = MIGRATIONS_DIR) -> li
                     raise MigrationError(f"{path.name} failed and was rolled back: {exc}") from exc
                 applied.append(path.name)
                 logger.info("applied migration %s", path.name)
-            _create_library_tables(target)
+            _create_library_tables(target, tracking_tables)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
     return applied
 
 
-def _create_library_tables(target: DatabaseTarget) -> None:
-    # The library owns the DDL of its event store and tracking tables; we only decide when it
-    # runs: here, once, while holding the lock.
+def _create_library_tables(target: DatabaseTarget, tracking_tables: Iterable[str]) -> None:
+    # The library owns the DDL of its event store, snapshot and tracking tables; we only
+    # decide when it runs: here, once, while holding the lock.
     env = eventsourcing_env(target, pool_size=1, create_table=True)
-    RoadmapApplication(env=env).close()
-    create_tracking_tables(env)
+    for name in (APPLICATION_NAME, *tracking_tables):
+        factory = InfrastructureFactory.construct(Environment(name, env))
+        try:
+            if name == APPLICATION_NAME:
+                factory.application_recorder()
+                factory.aggregate_recorder(purpose="snapshots")
+            else:
+                factory.tracking_recorder()
+        finally:
+            factory.close()
