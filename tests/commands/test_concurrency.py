@@ -827,3 +827,69 @@ def test_concurrent_dependencies_on_different_initiatives_are_all_kept(
     graph: object = app.repository.get(GRAPH_ID)
     assert isinstance(graph, MilestoneGraph)
     assert graph.downstream_of[upstream] == {milestone for _, milestone in pairs}
+
+
+# ---- a dependency against a concurrent drop of its upstream milestone ---------------------
+
+
+def test_a_dependency_decided_before_its_upstream_was_dropped_is_refused(
+    app: RoadmapApplication, interleaved: Interleaved
+) -> None:
+    upstream_initiative, downstream_initiative = propose(app, "Up"), propose(app, "Down")
+    upstream = add_milestone(app, upstream_initiative)
+    downstream = add_milestone(app, downstream_initiative)
+    # Decided on an upstream that is open; the drop commits first.
+    interleaved.interference = [
+        partial(
+            app.drop_milestone,
+            upstream_initiative,
+            upstream,
+            reason="cut",
+            meta=META,
+            expected_version=None,
+        )
+    ]
+
+    with pytest.raises(InvalidValueError) as refused:
+        depend(interleaved, (downstream_initiative, downstream), (upstream_initiative, upstream))()
+
+    assert refused.value.field == "upstream_milestone_id"
+    assert "dropped" in refused.value.message
+    assert app.get_initiative(downstream_initiative).milestones[downstream].dependencies == ()
+    assert app.get_initiative(downstream_initiative).version == 2
+
+
+def test_dependencies_raced_with_drops_never_point_at_a_dropped_milestone(
+    app: RoadmapApplication, pool: ThreadPoolExecutor
+) -> None:
+    upstream_initiative = propose(app, "Up")
+    downstreams = [(i, add_milestone(app, i)) for i in (propose(app, f"D{n}") for n in range(6))]
+
+    for n in range(5):
+        upstream = add_milestone(app, upstream_initiative, f"up {n}")
+        calls: list[Callable[[], Outcome]] = [
+            depend(app, downstream, (upstream_initiative, upstream)) for downstream in downstreams
+        ]
+        calls.insert(
+            n % len(calls),
+            partial(
+                app.drop_milestone,
+                upstream_initiative,
+                upstream,
+                reason="cut",
+                meta=META,
+                expected_version=None,
+            ),
+        )
+        results = race(pool, calls)
+
+        assert all(isinstance(r, Written | InvalidValueError) for r in results), results
+        dropped_at = app.get_initiative(upstream_initiative).milestones[upstream]
+        assert dropped_at.status.value == "dropped"
+        # Every dependency that was kept was decided, and committed, before the drop.
+        drop_position = next(
+            r.position for r in results if isinstance(r, Written) and r.id == upstream_initiative
+        )
+        for result in results:
+            if isinstance(result, Written) and result.id != upstream_initiative:
+                assert result.position < drop_position, (n, results)

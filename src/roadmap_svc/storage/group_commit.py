@@ -200,8 +200,13 @@ class GroupCommitter:
             try:
                 stored = self._insert_batch(admitted)
             except _CONNECTION_ERRORS as exc:
-                # The commit may or may not have happened: read back what was stored.
+                if _lock_timeout(exc):  # nothing was stored: say so, without a long retry
+                    _fail(admitted, CommitFailedError("the event store is busy (lock timeout)"))
+                    return
+                # The commit may or may not have happened: read back what was stored, on a
+                # connection that works (one found dead suggests the others are too).
                 logger.warning("group commit of %d commands interrupted: %s", len(admitted), exc)
+                self._datastore.pool.check()
                 stored = self._read_back(admitted, exc)
             if stored is not None:
                 _settle(admitted, stored)
@@ -308,6 +313,12 @@ def _fail(batch: list[_Command], error: Exception) -> None:
     for command in batch:
         if not command.future.done():
             command.future.set_exception(error)
+
+
+def _lock_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, psycopg.errors.LockNotAvailable) or isinstance(
+        exc.__cause__, psycopg.errors.LockNotAvailable
+    )
 
 
 def _uuid(value: UUID | str) -> UUID:
