@@ -1,44 +1,56 @@
-"""Benchmarks: our paths as ratios against a baseline measured in the same run.
+"""Benchmarks of the write path, as ratios against baselines measured in the same run.
 
-    ./dev bench            (or: .venv/bin/python bench/run.py [--n 300])
+    ./dev bench [--seconds 10] [--clients 32] [--n 300] [--events 10000]
 
-Baseline: the eventsourcing library saving a one-event aggregate (the floor of any write).
-Measured: proposing through RoadmapApplication (domain + msgspec transcoder), proposing over
-HTTP through the real app (ASGI, no network), and a write followed by a read of the summary
-view that asks for the write's position (read-your-writes).
-Runs on a fresh database: on TEST_POSTGRES_SERVER_URL's server when set, else embedded.
+Runs on a fresh database: on TEST_POSTGRES_SERVER_URL's server when set, else an embedded
+PostgreSQL (fsync on, as shipped). The service runs as `roadmap-svc serve` in its own process;
+the load generator (bench/load.py) in another, reporting its own CPU use.
+
+P1  HTTP commands/s, CLIENTS concurrent clients each writing its own initiative
+    ÷ the library's single-thread rate of one-event saves (Application.save)   ≥ 2.0, p99 ≤ 50 ms
+P5  loading a 10,000-event initiative ÷ loading a 10-event one, aggregate cache off  ≤ 2
+P7  one HTTP write (one client, sequential) ÷ the same command on the application   ≤ 1.5
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
+import psutil
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from litestar.testing import AsyncTestClient
 
-from roadmap_svc.api.app import create_app
 from roadmap_svc.application import RoadmapApplication
-from roadmap_svc.config import Settings
 from roadmap_svc.domain.meta import EventMeta
-from roadmap_svc.domain.milestones import DependencyType
-from roadmap_svc.schema import migrate_database as migrate
+from roadmap_svc.domain.metrics import Direction
+from roadmap_svc.domain.stakeholders import Stance
+from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.embedded import embedded_postgres
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.server import drop_database, ensure_database
 
 TOKEN = "bench-admin-token-0123456789"  # noqa: S105 - a throwaway bench token
+HERE = Path(__file__).resolve().parent
+META = EventMeta(actor="bench")
+
+
+# ---- the baseline: the library's own one-event saves ---------------------------------------
 
 
 class Counter(Aggregate):
@@ -54,53 +66,123 @@ class BaselineApplication(Application[UUID]):
     name = "bench_baseline"
 
 
+def library_saves(target: DatabaseTarget, seconds: float) -> tuple[float, float]:
+    """Single-thread Application.save of one-event aggregates: (saves per second, median s)."""
+    app = BaselineApplication(env=eventsourcing_env(target, pool_size=2, create_table=True))
+    try:
+        app.save(Counter(name="warm-up"))
+        samples: list[float] = []
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            t = time.perf_counter()
+            app.save(Counter(name="c"))
+            samples.append(time.perf_counter() - t)
+        return len(samples) / (time.perf_counter() - start), statistics.median(samples)
+    finally:
+        app.close()
+
+
+# ---- databases and the service -------------------------------------------------------------
+
+
 @contextmanager
-def bench_database() -> Iterator[DatabaseTarget]:
+def bench_database() -> Iterator[tuple[DatabaseTarget, str]]:
     url = os.environ.get("TEST_POSTGRES_SERVER_URL")
     with tempfile.TemporaryDirectory() as tmp:
         if url and url.lower() != "none":
-            server_cm = _nullcontext(parse_database_url(url))
+            server_cm: Any = _given(parse_database_url(url))
+            where = f"server {parse_database_url(url)!r}"
         else:
             server_cm = embedded_postgres(Path(tmp), dbname="postgres")
+            where = "embedded PostgreSQL"
         with server_cm as server:
             name = f"roadmap_bench_{uuid4().hex[:8]}"
             ensure_database(server, name)
             try:
-                yield server.with_database(name)
+                yield server.with_database(name), where
             finally:
                 drop_database(server, name)
 
 
 @contextmanager
-def _nullcontext(value: DatabaseTarget) -> Iterator[DatabaseTarget]:
+def _given(value: DatabaseTarget) -> Iterator[DatabaseTarget]:
     yield value
 
 
-def per_op(samples: list[float]) -> float:
-    return statistics.median(samples)
+@dataclass
+class Service:
+    url: str
+    process: psutil.Process
+
+    def cpu_seconds(self) -> float:
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
 
 
-def time_sync(n: int, op: Callable[[int], object]) -> list[float]:
-    samples = []
-    for i in range(n):
-        start = time.perf_counter()
-        op(i)
-        samples.append(time.perf_counter() - start)
-    return samples
+@contextmanager
+def serve(target: DatabaseTarget, port: int = 8765) -> Iterator[Service]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")}
+    env |= {
+        "ROADMAP_DATABASE_URL": target.dsn,
+        "ROADMAP_ADMIN_TOKEN": TOKEN,
+        "ROADMAP_PORT": str(port),
+        "ROADMAP_LOG_LEVEL": "WARNING",
+    }
+    log = tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "roadmap_svc.cli", "serve"], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError("serve did not start:\n" + log.read().decode()[-3000:])
+            time.sleep(0.1)
+        yield Service(url, psutil.Process(process.pid))
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+        Path(log.name).unlink()
 
 
-async def time_async(n: int, op: Callable[[int], Awaitable[object]]) -> list[float]:
-    samples = []
-    for i in range(n):
-        start = time.perf_counter()
-        await op(i)
-        samples.append(time.perf_counter() - start)
-    return samples
+def load(service: Service, plan: list[list[dict[str, Any]]], seconds: float) -> dict[str, Any]:
+    """Run bench/load.py in its own process; its report, with the service's CPU added."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(plan, f)
+    try:
+        before = service.cpu_seconds()
+        done = subprocess.run(  # noqa: S603 - our own script
+            [
+                *(sys.executable, str(HERE / "load.py"), "--url", service.url, "--token", TOKEN),
+                *("--seconds", str(seconds), "--plan", f.name),
+            ],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+        report: dict[str, Any] = json.loads(done.stdout)
+        report["server_cpu_seconds"] = service.cpu_seconds() - before
+        if report["errors"]:
+            raise RuntimeError(f"{report['errors']} error answers: {done.stderr[-2000:]}")
+        return report
+    finally:
+        Path(f.name).unlink()
 
 
-def proposal(i: int) -> dict[str, object]:
+# ---- what the clients write ----------------------------------------------------------------
+
+
+def proposal(n: int) -> dict[str, object]:
     return {
-        "title": f"bench {i}",
+        "title": f"Bench {n}",
         "problem_statement": "p",
         "business_case": "b",
         "owner": "bench",
@@ -108,150 +190,263 @@ def proposal(i: int) -> dict[str, object]:
     }
 
 
-async def http_paths(target: DatabaseTarget, n: int) -> tuple[list[float], list[float]]:
-    app = create_app(Settings(admin_token=TOKEN, read_wait_seconds=10), target)
-    async with AsyncTestClient(app) as client:
-        client.headers["Authorization"] = f"Bearer {TOKEN}"
-
-        async def propose(i: int) -> None:
-            response = await client.post("/v1/initiatives", json=proposal(i))
-            assert response.status_code == 201, response.text
-
-        async def write_then_read(i: int) -> None:
-            response = await client.post("/v1/initiatives", json=proposal(i))
-            position = response.json()["position"]
-            page = await client.get(
-                "/v1/initiatives", params={"min_position": position, "owner": "bench", "limit": 1}
+def writing_clients(service: Service, clients: int) -> list[list[dict[str, Any]]]:
+    """One initiative per client; each client alternates revisions and stances on it."""
+    plan: list[list[dict[str, Any]]] = []
+    with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        for n in range(clients):
+            created = c.post("/v1/initiatives", json=proposal(n))
+            created.raise_for_status()
+            base = f"/v1/initiatives/{created.json()['id']}"
+            c.post(f"{base}/stakeholders", json={"name": "Linus"}).raise_for_status()
+            stance = f"{base}/stakeholders/Linus/stance"
+            plan.append(
+                [
+                    {"method": "PATCH", "path": base, "body": {"title": f"Bench {n} (a)"}},
+                    {"method": "POST", "path": stance, "body": {"stance": "endorses"}},
+                    {"method": "PATCH", "path": base, "body": {"title": f"Bench {n} (b)"}},
+                    {"method": "POST", "path": stance, "body": {"stance": "objects"}},
+                ]
             )
-            assert page.status_code == 200, page.text
-
-        await propose(-1)  # warm-up
-        return await time_async(n, propose), await time_async(n, write_then_read)
+    return plan
 
 
-def graph_growth(roadmap: RoadmapApplication, sizes: tuple[int, ...], n: int) -> dict[int, float]:
-    """Median time of one add_dependency once the organisation's graph holds `size` edges.
-
-    Each edge is a milestone of its own initiative depending on one upstream milestone, so
-    only the graph grows (as it would across an organisation).
-    """
-    meta = EventMeta(actor="bench")
-
-    def initiative_with_milestone() -> tuple[UUID, UUID]:
-        initiative = roadmap.propose_initiative(
-            title="i",
-            problem_statement="p",
-            business_case="b",
-            owner="bench",
-            sponsor=None,
-            tags=[],
-            meta=meta,
-        ).id
-        milestone = roadmap.add_milestone(
-            initiative,
-            title="m",
-            success_criteria="s",
-            target_date=date(2030, 1, 1),
-            meta=meta,
-            expected_version=None,
-        ).value.id
-        return initiative, milestone
-
-    anchor, upstream = initiative_with_milestone()
-    edges = 0
-    medians: dict[int, float] = {}
-
-    def add_edge() -> float:
-        nonlocal edges
-        initiative, milestone = initiative_with_milestone()
-        start = time.perf_counter()
-        roadmap.add_dependency(
-            initiative,
-            milestone,
-            upstream_initiative_id=anchor,
-            upstream_milestone_id=upstream,
-            type=DependencyType.FINISH_TO_START,
-            lag_days=0,
-            meta=meta,
-            expected_version=None,
+def direct_commands(target: DatabaseTarget, n: int) -> list[float]:
+    """The P7 commands called on the application itself, with the service's settings."""
+    app = RoadmapApplication(env=eventsourcing_env(target, aggregate_cache_size=1000))
+    try:
+        initiative_id = _propose(app)
+        app.add_stakeholder(
+            initiative_id, name="Linus", role=None, meta=META, expected_version=None
         )
-        edges += 1
-        return time.perf_counter() - start
+        commands: list[Callable[[], object]] = [
+            lambda: app.revise_initiative(initiative_id, {"title": "a"}, META, None),
+            lambda: app.record_stance(
+                initiative_id,
+                name="Linus",
+                stance=Stance.ENDORSES,
+                note=None,
+                meta=META,
+                expected_version=None,
+            ),
+            lambda: app.revise_initiative(initiative_id, {"title": "b"}, META, None),
+            lambda: app.record_stance(
+                initiative_id,
+                name="Linus",
+                stance=Stance.OBJECTS,
+                note=None,
+                meta=META,
+                expected_version=None,
+            ),
+        ]
+        for command in commands:  # warm-up
+            command()
+        samples = []
+        for i in range(n):
+            start = time.perf_counter()
+            commands[i % len(commands)]()
+            samples.append(time.perf_counter() - start)
+        return samples
+    finally:
+        app.close()
 
-    for size in sizes:
-        while edges < size:
-            add_edge()
-        medians[size] = per_op([add_edge() for _ in range(n)])
-    return medians
+
+def _propose(app: RoadmapApplication) -> UUID:
+    return app.propose_initiative(
+        title="Bench",
+        problem_statement="p",
+        business_case="b",
+        owner="bench",
+        sponsor=None,
+        tags=(),
+        meta=META,
+    ).id
 
 
-def timed_graph_growth(cache_size: int, sizes: tuple[int, ...], n: int) -> dict[int, float]:
-    with bench_database() as target:
-        migrate(target)
-        env = eventsourcing_env(target, pool_size=2, aggregate_cache_size=cache_size)
-        app = RoadmapApplication(env=env)
-        try:
-            return graph_growth(app, sizes, n)
-        finally:
-            app.close()
+# ---- P5: long histories --------------------------------------------------------------------
+
+
+def long_history(app: RoadmapApplication, events: int) -> UUID:
+    """An initiative with `events` events: revisions, stances, FTE changes, re-plans (each
+    slip kept) and measurements (each kept), in the proportions 3:3:2:1:1."""
+    initiative_id = _propose(app)
+    app.add_stakeholder(initiative_id, name="Linus", role=None, meta=META, expected_version=None)
+    team = app.register_team(name=f"team {uuid4().hex[:6]}", wip_limit=None, meta=META).id
+    assignment = app.assign_team(
+        initiative_id,
+        team_id=team,
+        quarter="2027-Q1",
+        fte=1,
+        person=None,
+        role=None,
+        meta=META,
+        expected_version=None,
+    ).value.id
+    milestone = app.add_milestone(
+        initiative_id,
+        title="Beta",
+        success_criteria="s",
+        target_date=date(2027, 1, 1),
+        meta=META,
+        expected_version=None,
+    ).value.id
+    metric = app.define_metric(
+        initiative_id,
+        name="conversion",
+        unit="%",
+        baseline=1,
+        target=2,
+        direction=Direction.HIGHER_IS_BETTER,
+        meta=META,
+        expected_version=None,
+    ).value.id
+    steps: list[Callable[[int], object]] = [
+        lambda i: app.revise_initiative(initiative_id, {"title": f"t{i % 2}"}, META, None),
+        lambda i: app.record_stance(
+            initiative_id,
+            name="Linus",
+            stance=(Stance.ENDORSES, Stance.OBJECTS)[i % 2],
+            note=None,
+            meta=META,
+            expected_version=None,
+        ),
+        lambda i: app.change_assignment(
+            initiative_id,
+            assignment,
+            {"fte": 2 - i % 2},
+            meta=META,
+            expected_version=None,
+        ),
+        lambda i: app.replan_milestone(
+            initiative_id,
+            milestone,
+            to_date=date(2027, 1, 1) + timedelta(days=1 + i % 700),
+            reason="slip",
+            meta=META,
+            expected_version=None,
+        ),
+        lambda i: app.record_measurement(
+            initiative_id,
+            metric,
+            value=i / 100,
+            measured_on=date(2026, 1, 1),
+            note=None,
+            meta=META,
+            expected_version=None,
+        ),
+    ]
+    mix = [0, 1, 2, 0, 1, 2, 0, 1, 3, 4]
+    done = [0] * len(steps)  # each step alternates its own values
+    version = app.get_initiative(initiative_id).version
+    i = 0
+    while version < events:
+        step = mix[i % len(mix)]
+        version = steps[step](done[step]).version  # type: ignore[attr-defined]
+        done[step] += 1
+        i += 1
+    return initiative_id
+
+
+def loads(target: DatabaseTarget, sizes: dict[str, int], n: int) -> dict[str, tuple[int, float]]:
+    """Median time of get_initiative, aggregate cache off, for initiatives of each size."""
+    builder = RoadmapApplication(env=eventsourcing_env(target, aggregate_cache_size=1000))
+    try:
+        ids = {label: long_history(builder, size) for label, size in sizes.items()}
+    finally:
+        builder.close()
+    reader = RoadmapApplication(env=eventsourcing_env(target, aggregate_cache_size=0))
+    try:
+        result: dict[str, tuple[int, float]] = {}
+        for label, initiative_id in ids.items():
+            version = reader.get_initiative(initiative_id).version
+            samples = []
+            for _ in range(n):
+                start = time.perf_counter()
+                reader.get_initiative(initiative_id)
+                samples.append(time.perf_counter() - start)
+            result[label] = (version, statistics.median(samples))
+        return result
+    finally:
+        reader.close()
+
+
+# ---- the report ----------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=300, help="operations per measurement")
-    parser.add_argument(
-        "--graph-sizes", default="0,500,2000", help="dependency-graph sizes (edges) to time at"
-    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="load duration (P1, P7)")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (P1)")
+    parser.add_argument("--n", type=int, default=300, help="samples per direct measurement")
+    parser.add_argument("--events", type=int, default=10_000, help="long history (P5)")
+    parser.add_argument("--only", default="P1,P5,P7", help="which measures, e.g. P1,P7")
     args = parser.parse_args()
-    n = args.n
-    sizes = tuple(int(size) for size in args.graph_sizes.split(","))
-    with bench_database() as target:
-        migrate(target)
-        # HTTP first: its projection runner starts from the first event, and the graph phase
-        # below writes thousands of events it would otherwise have to replay.
-        http, read_your_writes = asyncio.run(http_paths(target, n))
-        env = eventsourcing_env(target, pool_size=2, create_table=True)
-        baseline_app = BaselineApplication(env=env)
-        roadmap = RoadmapApplication(env=eventsourcing_env(target, pool_size=2))
-        meta = EventMeta(actor="bench")
-        try:
-            baseline_app.save(Counter(name="warm-up"))
-            baseline = time_sync(n, lambda i: baseline_app.save(Counter(name=f"c{i}")))
-            domain = time_sync(
-                n,
-                lambda i: roadmap.propose_initiative(
-                    title=f"bench {i}",
-                    problem_statement="p",
-                    business_case="b",
-                    owner="bench",
-                    sponsor=None,
-                    tags=["bench"],
-                    meta=meta,
-                ),
-            )
-        finally:
-            baseline_app.close()
-            roadmap.close()
-    # Each variant grows its own graph from nothing, on a database of its own.
-    graphs = {
-        name: timed_graph_growth(cache_size, sizes, max(20, n // 10))
-        for name, cache_size in (("no cache", 0), ("cache", 1000))
-    }
+    only = set(args.only.upper().split(","))
 
-    base = per_op(baseline)
-    print(f"n={n} per measurement; medians; ratio = median / baseline median")
-    print(f"{'path':<44}{'median ms':>12}{'ratio':>8}")
-    for label, samples in (
-        ("baseline: library save, 1-event aggregate", baseline),
-        ("propose via RoadmapApplication", domain),
-        ("propose via HTTP (ASGI, in-process)", http),
-        ("propose via HTTP + list at its position", read_your_writes),
-    ):
-        print(f"{label:<44}{per_op(samples) * 1000:>12.2f}{per_op(samples) / base:>8.2f}")
-    for name, timings in graphs.items():
-        for size, median in timings.items():
-            label = f"add dependency, graph {size} edges, {name}"
-            print(f"{label:<44}{median * 1000:>12.2f}{median / base:>8.2f}")
+    with bench_database() as (target, where):
+        migrate_database(target)
+        print(f"roadmap-svc write-path benchmarks on {where}; each ratio is against a baseline")
+        print("measured in this same run. The load generator runs in its own process.")
+        print()
+        if only & {"P1", "P7"}:
+            base_rate, base_median = library_saves(target, args.seconds)
+            print(
+                "baseline  library Application.save, one event, one thread:"
+                f" {base_rate:6.0f}/s (median {base_median * 1000:.2f} ms)"
+            )
+            with serve(target) as service:
+                if "P1" in only:
+                    report_p1(
+                        load(service, writing_clients(service, args.clients), args.seconds),
+                        base_rate,
+                        args.clients,
+                    )
+                p7_http = load(service, writing_clients(service, 1), args.seconds)
+            if "P7" in only:
+                report_p7(p7_http, statistics.median(direct_commands(target, args.n)))
+        if "P5" in only:
+            sizes = {"10": 10, "long": args.events, "long+99": args.events + 99}
+            report_p5(loads(target, sizes, max(20, args.n // 10)))
+
+
+def report_p1(p1: dict[str, Any], base_rate: float, clients: int) -> None:
+    ratio = p1["rate"] / base_rate
+    met = ratio >= 2.0 and p1["p99_ms"] <= 50
+    print(
+        f"P1  {clients} HTTP clients on their own initiatives: {p1['rate']:6.0f} commands/s,"
+        f" p50 {p1['p50_ms']:.1f} ms, p99 {p1['p99_ms']:.1f} ms"
+    )
+    print(f"    ratio {ratio:.2f}  (target >= 2.0 with p99 <= 50 ms: {'met' if met else 'MISSED'})")
+    print(
+        f"    CPU: service {p1['server_cpu_seconds'] / p1['seconds']:.2f} cores"
+        f" = {p1['server_cpu_seconds'] / p1['requests'] * 1000:.2f} ms a command;"
+        f" load generator {p1['cpu_seconds'] / p1['seconds']:.2f} cores"
+    )
+
+
+def report_p5(p5: dict[str, tuple[int, float]]) -> None:
+    _, small = p5["10"]
+    long_version, long_load = p5["long"]
+    worst_version, worst_load = p5["long+99"]
+    ratio = long_load / small
+    print(
+        f"P5  load a {long_version}-event initiative {long_load * 1000:.2f} ms / a 10-event one"
+        f" {small * 1000:.2f} ms (cache off): ratio {ratio:.2f}"
+        f"  (target <= 2: {'met' if ratio <= 2 else 'MISSED'})"
+    )
+    print(
+        f"    worst case, {worst_version} events (99 after the last snapshot):"
+        f" {worst_load * 1000:.2f} ms, ratio {worst_load / small:.2f}"
+    )
+
+
+def report_p7(http: dict[str, Any], direct: float) -> None:
+    ratio = http["p50_ms"] / 1000 / direct
+    print(
+        f"P7  one HTTP write {http['p50_ms']:.2f} ms / the same command on the application"
+        f" {direct * 1000:.2f} ms (medians): ratio {ratio:.2f}"
+        f"  (target <= 1.5: {'met' if ratio <= 1.5 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

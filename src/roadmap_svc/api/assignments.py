@@ -9,8 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import can_write
-from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.domain.assignments import Assignment
 from roadmap_svc.domain.metrics import Metric
@@ -34,19 +33,17 @@ class AssignmentController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentCreate],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Assignment]:
-        written = roadmap.assign_team(
+        written = write.roadmap.assign_team(
             initiative_id,
             team_id=data.team_id,
             quarter=data.quarter,
             fte=data.fte,
             person=data.person,
             role=data.role,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return answer(
             written,
@@ -68,16 +65,14 @@ class AssignmentController(Controller):
         initiative_id: FromPath[UUID],
         assignment_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentChange],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Assignment]:
-        written = roadmap.change_assignment(
+        written = write.roadmap.change_assignment(
             initiative_id,
             assignment_id,
             data.changes(),
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return answer(written, written.value)
 
@@ -95,16 +90,14 @@ class AssignmentController(Controller):
         initiative_id: FromPath[UUID],
         assignment_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentRelease],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Assignment]:
-        written = roadmap.release_assignment(
+        written = write.roadmap.release_assignment(
             initiative_id,
             assignment_id,
             reason=data.reason,
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return answer(written, written.value)
 
@@ -125,19 +118,17 @@ class MetricController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MetricDefine],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Metric]:
-        written = roadmap.define_metric(
+        written = write.roadmap.define_metric(
             initiative_id,
             name=data.name,
             unit=data.unit,
             baseline=data.baseline,
             target=data.target,
             direction=data.direction,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return answer(
             written,
@@ -159,18 +150,16 @@ class MetricController(Controller):
         initiative_id: FromPath[UUID],
         metric_id: FromPath[UUID],
         data: JSONBody[ps.MeasurementRecord],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Metric]:
-        written = roadmap.record_measurement(
+        written = write.roadmap.record_measurement(
             initiative_id,
             metric_id,
             value=data.value,
             measured_on=data.measured_on,
             note=data.note,
-            meta=because(meta, data.note),
-            expected_version=expected_version,
+            meta=write.because(data.note),
+            expected_version=write.expected_version,
         )
         return answer(
             written,

@@ -10,8 +10,8 @@ from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_read, can_write
-from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.dependencies import PoolDep
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import DecisionInput
 from roadmap_svc.domain.decisions import DecisionTaken
@@ -38,14 +38,12 @@ class DecisionController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.DecisionTake],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Decision]:
         # The tagged union checked each kind's fields; the command takes the same shape.
         decision = msgspec.convert(msgspec.to_builtins(data), DecisionInput)
-        written = roadmap.decide(
-            initiative_id, decision, because(meta, data.rationale), expected_version
+        written = write.roadmap.decide(
+            initiative_id, decision, write.because(data.rationale), write.expected_version
         )
         record = decision_record(written.value, written.position)
         return answer(

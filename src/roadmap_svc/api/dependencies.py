@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from roadmap_svc.api.requests import provide_event_meta, provide_expected_version
+from roadmap_svc.api.requests import provide_create, provide_write
 from roadmap_svc.api.state import AppState
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
@@ -35,8 +35,8 @@ DEPENDENCIES = {
     "pool": Provide(_pool, sync_to_thread=False),
     "settings": Provide(_settings, sync_to_thread=False),
     "app_state": Provide(_app_state, sync_to_thread=False),
-    "meta": Provide(provide_event_meta, sync_to_thread=False),
-    "expected_version": Provide(provide_expected_version, sync_to_thread=False),
+    "write": Provide(provide_write, sync_to_thread=False),
+    "create": Provide(provide_create, sync_to_thread=False),
 }
 
 

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.domain import external_refs
 
@@ -51,18 +51,16 @@ class ExternalRefLinkController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.ExternalRefLink],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[ps.ExternalRef]:
-        written = roadmap.link_external_key(
+        written = write.roadmap.link_external_key(
             initiative_id,
             system=data.system,
             key=data.key,
             url=data.url,
             milestone_id=data.milestone_id,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         body = _shape(written.value)
         return answer(written, body, status_code=201, location=_location(body))

@@ -15,7 +15,7 @@ from roadmap_svc.api.cursors import decode_cursor, encode_cursor
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.reads import ensure_position
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
@@ -47,16 +47,16 @@ class InitiativeController(Controller):
         summary="Propose an initiative",
     )
     def propose(
-        self, data: JSONBody[schemas.InitiativePropose], roadmap: RoadmapDep, meta: MetaDep
+        self, *, data: JSONBody[schemas.InitiativePropose], create: WriteDep
     ) -> Response[schemas.Initiative]:
-        written = roadmap.propose_initiative(
+        written = create.roadmap.propose_initiative(
             title=data.title,
             problem_statement=data.problem_statement,
             business_case=data.business_case,
             owner=data.owner,
             sponsor=data.sponsor,
             tags=data.tags,
-            meta=meta,
+            meta=create.meta,
         )
         return initiative_written(written, status_code=201)
 
@@ -129,11 +129,9 @@ class InitiativeController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.InitiativeRevise],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = roadmap.revise_initiative(
-            initiative_id, data.changes(), because(meta, data.reason), expected_version
+        written = write.roadmap.revise_initiative(
+            initiative_id, data.changes(), write.because(data.reason), write.expected_version
         )
         return initiative_written(written)

@@ -11,7 +11,7 @@ from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import RoadmapDep
 from roadmap_svc.api.etags import etag
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import Written
 from roadmap_svc.domain.milestones import Milestone
@@ -43,17 +43,15 @@ class MilestoneController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneAdd],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.add_milestone(
+        written = write.roadmap.add_milestone(
             initiative_id,
             title=data.title,
             success_criteria=data.success_criteria,
             target_date=data.target_date,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return _milestone_written(written, 201)
 
@@ -99,17 +97,15 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneReplan],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.replan_milestone(
+        written = write.roadmap.replan_milestone(
             initiative_id,
             milestone_id,
             to_date=data.target_date,
             reason=data.reason,
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return _milestone_written(written, 201)
 
@@ -126,12 +122,10 @@ class MilestoneController(Controller):
         *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.start_milestone(
-            initiative_id, milestone_id, meta=meta, expected_version=expected_version
+        written = write.roadmap.start_milestone(
+            initiative_id, milestone_id, meta=write.meta, expected_version=write.expected_version
         )
         return _milestone_written(written)
 
@@ -149,16 +143,14 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneComplete],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.complete_milestone(
+        written = write.roadmap.complete_milestone(
             initiative_id,
             milestone_id,
             actual_date=data.actual_date,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return _milestone_written(written)
 
@@ -176,16 +168,14 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneMiss],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.miss_milestone(
+        written = write.roadmap.miss_milestone(
             initiative_id,
             milestone_id,
             reason=data.reason,
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return _milestone_written(written)
 
@@ -203,16 +193,14 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneDrop],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.drop_milestone(
+        written = write.roadmap.drop_milestone(
             initiative_id,
             milestone_id,
             reason=data.reason,
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return _milestone_written(written)
 
@@ -229,19 +217,17 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.DependencyAdd],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.add_dependency(
+        written = write.roadmap.add_dependency(
             initiative_id,
             milestone_id,
             upstream_initiative_id=data.upstream_initiative_id,
             upstream_milestone_id=data.upstream_milestone_id,
             type=data.type,
             lag_days=data.lag_days,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return _milestone_written(written, 201)
 
@@ -259,15 +245,13 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         dependency_id: FromPath[UUID],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[Milestone]:
-        written = roadmap.remove_dependency(
+        written = write.roadmap.remove_dependency(
             initiative_id,
             milestone_id,
             dependency_id,
-            meta=meta,
-            expected_version=expected_version,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return _milestone_written(written)

@@ -5,6 +5,7 @@ the headers they read are documented with each operation."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import uuid4
@@ -17,6 +18,7 @@ from litestar.params import HeaderParameter
 from roadmap_svc.api.etags import expected_version
 from roadmap_svc.api.problems import problem
 from roadmap_svc.api.state import AppState
+from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.storage.tokens import Principal
 
@@ -52,9 +54,41 @@ def request_id(request: Request[Any, Any, Any]) -> str:
     return given if _REQUEST_ID.fullmatch(given) else uuid4().hex
 
 
-def provide_event_meta(
-    request: Request[Any, Any, Any], occurred_at: OccurredAt = None
-) -> EventMeta:
+@dataclass(frozen=True, slots=True)
+class Write:
+    """What a write handler works with: the application, the request's metadata, If-Match.
+
+    One dependency (not three): Litestar resolves several in a task group, per request.
+    """
+
+    roadmap: RoadmapApplication
+    meta: EventMeta
+    expected_version: int | None = None
+
+    def because(self, reason: str | None) -> EventMeta:
+        """The request's metadata with the reason the body gives."""
+        return self.meta if reason is None else msgspec.structs.replace(self.meta, reason=reason)
+
+
+def provide_write(
+    request: Request[Any, Any, Any], if_match: IfMatch = None, occurred_at: OccurredAt = None
+) -> Write:
+    state = AppState.of(request.app)
+    return Write(
+        roadmap=state.application,
+        meta=_event_meta(request, occurred_at),
+        expected_version=expected_version(if_match, required=state.settings.require_if_match),
+    )
+
+
+def provide_create(request: Request[Any, Any, Any], occurred_at: OccurredAt = None) -> Write:
+    """As provide_write, for writes that create (If-Match has nothing to match there)."""
+    return Write(
+        roadmap=AppState.of(request.app).application, meta=_event_meta(request, occurred_at)
+    )
+
+
+def _event_meta(request: Request[Any, Any, Any], occurred_at: str | None) -> EventMeta:
     # The actor is the token's name, never a field of the body.
     principal = request.user
     if not isinstance(principal, Principal):  # pragma: no cover - guarded routes only
@@ -88,17 +122,4 @@ def _rfc3339(value: str) -> datetime:
     return parsed
 
 
-def provide_expected_version(
-    request: Request[Any, Any, Any], if_match: IfMatch = None
-) -> int | None:
-    required = AppState.of(request.app).settings.require_if_match
-    return expected_version(if_match, required=required)
-
-
-def because(meta: EventMeta, reason: str | None) -> EventMeta:
-    """The request's metadata with the reason the body gives."""
-    return meta if reason is None else msgspec.structs.replace(meta, reason=reason)
-
-
-MetaDep = NamedDependency[EventMeta]
-ExpectedVersionDep = NamedDependency[int | None]
+WriteDep = NamedDependency[Write]

@@ -9,8 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import can_write
-from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
 
 
@@ -30,16 +29,14 @@ class StakeholderController(Controller):
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.StakeholderAdd],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = roadmap.add_stakeholder(
+        written = write.roadmap.add_stakeholder(
             initiative_id,
             name=data.name,
             role=data.role,
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return initiative_written(
             written, status_code=201, location=f"/v1/initiatives/{initiative_id}"
@@ -59,16 +56,14 @@ class StakeholderController(Controller):
         initiative_id: FromPath[UUID],
         name: FromPath[str],
         data: JSONBody[schemas.StanceRecord],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = roadmap.record_stance(
+        written = write.roadmap.record_stance(
             initiative_id,
             name=name,
             stance=data.stance,
             note=data.note,
-            meta=because(meta, data.note),
-            expected_version=expected_version,
+            meta=write.because(data.note),
+            expected_version=write.expected_version,
         )
         return initiative_written(written)

@@ -14,7 +14,7 @@ from roadmap_svc.api.auth import can_read, can_write
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
-from roadmap_svc.api.requests import ExpectedVersionDep, MetaDep, because
+from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import Written
 from roadmap_svc.domain.team import Team, TeamRegistered
@@ -50,10 +50,10 @@ class TeamController(Controller):
         sync_to_thread=True,
         summary="Register a team (names are unique, ignoring case)",
     )
-    def register(
-        self, data: JSONBody[ps.TeamRegister], roadmap: RoadmapDep, meta: MetaDep
-    ) -> Response[ps.Team]:
-        written = roadmap.register_team(name=data.name, wip_limit=data.wip_limit, meta=meta)
+    def register(self, *, data: JSONBody[ps.TeamRegister], create: WriteDep) -> Response[ps.Team]:
+        written = create.roadmap.register_team(
+            name=data.name, wip_limit=data.wip_limit, meta=create.meta
+        )
         return _written(written, 201)
 
     @get(
@@ -85,15 +85,13 @@ class TeamController(Controller):
         *,
         team_id: FromPath[UUID],
         data: JSONBody[ps.TeamChange],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[ps.Team]:
-        written = roadmap.update_team(
+        written = write.roadmap.update_team(
             team_id,
             data.changes(),
-            meta=because(meta, data.reason),
-            expected_version=expected_version,
+            meta=write.because(data.reason),
+            expected_version=write.expected_version,
         )
         return _written(written)
 
@@ -110,12 +108,14 @@ class TeamController(Controller):
         team_id: FromPath[UUID],
         quarter: FromPath[str],
         data: JSONBody[ps.CapacitySet],
-        roadmap: RoadmapDep,
-        meta: MetaDep,
-        expected_version: ExpectedVersionDep,
+        write: WriteDep,
     ) -> Response[ps.Team]:
-        written = roadmap.set_team_capacity(
-            team_id, quarter=quarter, fte=data.fte, meta=meta, expected_version=expected_version
+        written = write.roadmap.set_team_capacity(
+            team_id,
+            quarter=quarter,
+            fte=data.fte,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
         return _written(written)
 
