@@ -70,3 +70,21 @@ async def test_the_actor_is_the_token_name_never_the_body(
     assert_problem(forged, 400, "validation-error")
     assert body["proposer"].startswith("test-editor-")
     assert history[0]["actor"] == body["proposer"]
+
+
+def test_every_route_declares_the_roles_it_needs() -> None:
+    from roadmap_svc.api.app import create_app  # noqa: PLC0415
+    from roadmap_svc.api.auth import PUBLIC_PATHS, ROLES_KEY  # noqa: PLC0415
+    from roadmap_svc.config import Settings  # noqa: PLC0415
+    from roadmap_svc.storage.database import DatabaseTarget  # noqa: PLC0415
+
+    app = create_app(Settings(), DatabaseTarget(host="unused"), run_projections=False)
+    undeclared = [
+        (route.path, handler.handler_name)
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if not any(route.path.startswith(p) for p in PUBLIC_PATHS)
+        and ROLES_KEY not in handler.opt
+        and set(handler.http_methods) != {"OPTIONS"}  # Litestar's own, never authenticated
+    ]
+    assert undeclared == []

@@ -3,9 +3,10 @@ cache and its copies, snapshots taken and used, occurred time checked."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -326,3 +327,123 @@ def test_days_count_from_when_it_happened(app: RoadmapApplication) -> None:
         date(2025, 2, 10),
     ]
     assert all(e.timestamp.date() == datetime.now(UTC).date() for e in history)  # type: ignore[attr-defined]
+
+
+# ---- awaited on the event loop ------------------------------------------------------------
+
+
+async def test_an_awaited_command_loads_what_the_cache_lacks_then_decides(
+    app: RoadmapApplication, other: RoadmapApplication
+) -> None:
+    initiative_id = propose(other)  # written elsewhere: not in app's cache
+    assert app.cache.get(initiative_id) is None
+
+    written = await app.add_stakeholder.asynchronously(
+        initiative_id, name="Ada", role=None, meta=META, expected_version=1
+    )
+
+    assert (written.version, set(written.value.stakeholders)) == (2, {"ada"})
+    assert app.cache.get(initiative_id) is written.value
+
+
+async def test_an_awaited_command_reads_other_aggregates_off_the_loop(
+    app: RoadmapApplication, other: RoadmapApplication
+) -> None:
+    team = other.register_team(name=f"Team {uuid4().hex[:6]}", wip_limit=None, meta=META).id
+    initiative_id = propose(other)
+
+    written = await app.assign_team.asynchronously(
+        initiative_id,
+        team_id=team,
+        quarter="2027-Q1",
+        fte=1.5,
+        person=None,
+        role=None,
+        meta=META,
+        expected_version=None,
+    )
+
+    assert written.value.team_id == team
+    with pytest.raises(InvalidValueError) as unknown:
+        await app.assign_team.asynchronously(
+            initiative_id,
+            team_id=uuid4(),  # looked up, found absent: refused, not retried forever
+            quarter="2027-Q1",
+            fte=1,
+            person=None,
+            role=None,
+            meta=META,
+            expected_version=None,
+        )
+    assert unknown.value.field == "team_id"
+
+
+async def test_awaited_if_match_against_a_stale_cache_checks_the_store(
+    app: RoadmapApplication, other: RoadmapApplication
+) -> None:
+    initiative_id = propose(app)
+    stakeholder(other, initiative_id, "Grace")  # version 2, unseen by app's cache
+
+    written = await app.add_stakeholder.asynchronously(
+        initiative_id, name="Linus", role=None, meta=META, expected_version=2
+    )
+    assert written.version == 3
+    with pytest.raises(VersionMismatchError):
+        await app.add_stakeholder.asynchronously(
+            initiative_id, name="Bob", role=None, meta=META, expected_version=2
+        )
+
+
+async def test_an_awaited_command_on_a_stale_cache_is_decided_again(
+    app: RoadmapApplication, other: RoadmapApplication
+) -> None:
+    initiative_id = propose(app)
+    stakeholder(other, initiative_id, "Grace")
+
+    written = await app.add_stakeholder.asynchronously(
+        initiative_id, name="Linus", role=None, meta=META, expected_version=None
+    )
+
+    assert written.version == 3
+    assert set(full_replay(app, initiative_id).stakeholders) == {"grace", "linus"}
+
+
+async def test_awaited_commands_on_one_aggregate_take_turns_and_are_all_kept(
+    app: RoadmapApplication,
+) -> None:
+    initiative_id = propose(app)
+    results = await asyncio.gather(
+        *(
+            app.add_stakeholder.asynchronously(
+                initiative_id, name=f"person {n}", role=None, meta=META, expected_version=None
+            )
+            for n in range(20)
+        )
+    )
+    assert sorted(r.version for r in results) == list(range(2, 22))
+    assert len(full_replay(app, initiative_id).stakeholders) == 20
+
+
+async def test_an_awaited_refusal_records_nothing(app: RoadmapApplication) -> None:
+    initiative_id = propose(app)
+    head = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValueError):
+        await app.add_stakeholder.asynchronously(
+            initiative_id, name="  ", role=None, meta=META, expected_version=None
+        )
+    assert app.recorder.max_notification_id() == head
+    assert app.get_initiative(initiative_id).version == 1
+
+
+async def test_without_a_cache_an_awaited_command_runs_in_a_thread(
+    migrated_database: DatabaseTarget,
+) -> None:
+    uncached = _app(migrated_database, cache=0)
+    try:
+        initiative_id = propose(uncached)
+        written = await uncached.add_stakeholder.asynchronously(
+            initiative_id, name="Ada", role=None, meta=META, expected_version=1
+        )
+        assert written.version == 2
+    finally:
+        uncached.close()

@@ -341,3 +341,46 @@ def test_runner_tables_are_the_migrated_ones(fresh_database: DatabaseTarget) -> 
         for table in (TRACKING_TABLE, EVENTS_TABLE, "initiative_summary_view"):
             found = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
             assert found == (table,)
+
+
+async def test_a_failed_batch_leaves_no_rows_no_position_and_nothing_in_memory(
+    store: Store,
+) -> None:
+    ids, head = await asyncio.to_thread(_write_history, store.app)
+    events = [
+        (positioned.event, positioned.position)
+        for initiative_id in ids
+        for positioned in await aggregate_events(store.pool, initiative_id)
+    ]
+    events.sort(key=lambda pair: pair[1])
+    view = construct_view(
+        InitiativeSummaryProjection,
+        InitiativeSummaryView,
+        eventsourcing_env(store.target, pool_size=1),
+    )
+    try:
+        first_half = events[: len(events) // 2]
+        tracked = first_half[-1][1]
+        await asyncio.to_thread(view.apply_events, first_half, Tracking(APPLICATION_NAME, tracked))
+        rows = await _view_rows(store.pool)
+        # A batch that fails part-way: an event of an initiative the view never saw proposed.
+        orphan = next(e for e, _ in events if e.originator_version > 1)
+        bad = [*events[len(events) // 2 :], (_as_of_other_initiative(orphan), head + 1)]
+        with pytest.raises(ValueError, match="before Proposed"):
+            await asyncio.to_thread(view.apply_events, bad, Tracking(APPLICATION_NAME, head + 1))
+        assert await _view_rows(store.pool) == rows
+        assert await _tracking_row(store.pool) == tracked
+        # The rest, applied again as a good batch, lands as a full replay would.
+        rest = events[len(events) // 2 :]
+        await asyncio.to_thread(view.apply_events, rest, Tracking(APPLICATION_NAME, head))
+        for initiative_id in ids:
+            assert await get_initiative_summary(store.pool, initiative_id) == await _expected(
+                store.pool, initiative_id
+            )
+    finally:
+        view.datastore.close()
+
+
+def _as_of_other_initiative(domain_event: Any) -> Any:
+    """The same event, as if of an initiative the view has no row for."""
+    return type(domain_event)(**{**vars(domain_event), "originator_id": uuid4()})

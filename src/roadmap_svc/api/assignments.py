@@ -8,7 +8,7 @@ from litestar import Controller, Response, patch, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
-from roadmap_svc.api.auth import can_write
+from roadmap_svc.api.auth import WRITE
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.domain.assignments import Assignment
@@ -24,18 +24,17 @@ class AssignmentController(Controller):
     @post(
         "/",
         operation_id="AssignTeam",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Assign a team (optionally a person and role) for a quarter at an FTE",
     )
-    def assign(
+    async def assign(
         self,
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentCreate],
         write: WriteDep,
     ) -> Response[Assignment]:
-        written = write.roadmap.assign_team(
+        written = await write.roadmap.assign_team.asynchronously(
             initiative_id,
             team_id=data.team_id,
             quarter=data.quarter,
@@ -55,11 +54,10 @@ class AssignmentController(Controller):
     @patch(
         "/{assignment_id:uuid}",
         operation_id="ChangeAssignment",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Change FTE, person or role",
     )
-    def change(
+    async def change(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -67,7 +65,7 @@ class AssignmentController(Controller):
         data: JSONBody[ps.AssignmentChange],
         write: WriteDep,
     ) -> Response[Assignment]:
-        written = write.roadmap.change_assignment(
+        written = await write.roadmap.change_assignment.asynchronously(
             initiative_id,
             assignment_id,
             data.changes(),
@@ -79,12 +77,11 @@ class AssignmentController(Controller):
     @post(
         "/{assignment_id:uuid}/release",
         operation_id="ReleaseAssignment",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Release a team from the initiative",
     )
-    def release(
+    async def release(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -92,7 +89,7 @@ class AssignmentController(Controller):
         data: JSONBody[ps.AssignmentRelease],
         write: WriteDep,
     ) -> Response[Assignment]:
-        written = write.roadmap.release_assignment(
+        written = await write.roadmap.release_assignment.asynchronously(
             initiative_id,
             assignment_id,
             reason=data.reason,
@@ -109,18 +106,17 @@ class MetricController(Controller):
     @post(
         "/",
         operation_id="DefineMetric",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Define a success metric: baseline, target, direction",
     )
-    def define(
+    async def define(
         self,
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MetricDefine],
         write: WriteDep,
     ) -> Response[Metric]:
-        written = write.roadmap.define_metric(
+        written = await write.roadmap.define_metric.asynchronously(
             initiative_id,
             name=data.name,
             unit=data.unit,
@@ -140,11 +136,10 @@ class MetricController(Controller):
     @post(
         "/{metric_id:uuid}/measurements",
         operation_id="RecordMeasurement",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Record a measurement",
     )
-    def measure(
+    async def measure(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -152,7 +147,7 @@ class MetricController(Controller):
         data: JSONBody[ps.MeasurementRecord],
         write: WriteDep,
     ) -> Response[Metric]:
-        written = write.roadmap.record_measurement(
+        written = await write.roadmap.record_measurement.asynchronously(
             initiative_id,
             metric_id,
             value=data.value,

@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
-from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import PoolDep
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
@@ -29,11 +29,10 @@ class DecisionController(Controller):
     @post(
         "/",
         operation_id="TakeDecision",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Record a decision: approve, start, reject, defer, pause, resume, cancel, complete",
     )
-    def take(
+    async def take(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -42,7 +41,7 @@ class DecisionController(Controller):
     ) -> Response[Decision]:
         # The tagged union checked each kind's fields; the command takes the same shape.
         decision = msgspec.convert(msgspec.to_builtins(data), DecisionInput)
-        written = write.roadmap.decide(
+        written = await write.roadmap.decide.asynchronously(
             initiative_id, decision, write.because(data.rationale), write.expected_version
         )
         record = decision_record(written.value, written.position)
@@ -53,14 +52,14 @@ class DecisionController(Controller):
             location=f"/v1/initiatives/{initiative_id}/decisions/{record.version}",
         )
 
-    @get("/", operation_id="ListDecisions", guards=[can_read], summary="The decision log")
+    @get("/", operation_id="ListDecisions", opt=READ, summary="The decision log")
     async def list(self, initiative_id: FromPath[UUID], pool: PoolDep) -> schemas.DecisionList:
         return schemas.DecisionList(items=await _decisions(pool, initiative_id))
 
     @get(
         "/{version:int}",
         operation_id="GetDecision",
-        guards=[can_read],
+        opt=READ,
         summary="One decision, by the initiative version it produced",
     )
     async def read(

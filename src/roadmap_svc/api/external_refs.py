@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
-from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import RoadmapDep
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
@@ -42,18 +42,17 @@ class ExternalRefLinkController(Controller):
     @post(
         "/",
         operation_id="LinkExternalKey",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Link a key of another system to the initiative or one of its milestones",
     )
-    def link(
+    async def link(
         self,
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.ExternalRefLink],
         write: WriteDep,
     ) -> Response[ps.ExternalRef]:
-        written = write.roadmap.link_external_key(
+        written = await write.roadmap.link_external_key.asynchronously(
             initiative_id,
             system=data.system,
             key=data.key,
@@ -73,7 +72,7 @@ class ExternalRefController(Controller):
     @get(
         "/{system:str}/{key:str}",
         operation_id="FindExternalRef",
-        guards=[can_read],
+        opt=READ,
         sync_to_thread=True,
         summary="Which of our objects an external key belongs to",
     )

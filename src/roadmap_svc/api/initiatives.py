@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from roadmap_svc.api import representations, schemas
-from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.cursors import decode_cursor, encode_cursor
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
@@ -42,14 +42,13 @@ class InitiativeController(Controller):
     @post(
         "/",
         operation_id="ProposeInitiative",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Propose an initiative",
     )
-    def propose(
+    async def propose(
         self, *, data: JSONBody[schemas.InitiativePropose], create: WriteDep
     ) -> Response[schemas.Initiative]:
-        written = create.roadmap.propose_initiative(
+        written = await create.roadmap.propose_initiative.asynchronously(
             title=data.title,
             problem_statement=data.problem_statement,
             business_case=data.business_case,
@@ -60,7 +59,7 @@ class InitiativeController(Controller):
         )
         return initiative_written(written, status_code=201)
 
-    @get("/", operation_id="ListInitiatives", guards=[can_read], summary="List initiatives")
+    @get("/", operation_id="ListInitiatives", opt=READ, summary="List initiatives")
     async def list(
         self,
         *,
@@ -101,7 +100,7 @@ class InitiativeController(Controller):
     @get(
         "/{initiative_id:uuid}",
         operation_id="GetInitiative",
-        guards=[can_read],
+        opt=READ,
         sync_to_thread=True,
         summary="Read an initiative, now or at a past version",
     )
@@ -120,18 +119,17 @@ class InitiativeController(Controller):
     @patch(
         "/{initiative_id:uuid}",
         operation_id="ReviseInitiative",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Revise an initiative's details",
     )
-    def revise(
+    async def revise(
         self,
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.InitiativeRevise],
         write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = write.roadmap.revise_initiative(
+        written = await write.roadmap.revise_initiative.asynchronously(
             initiative_id, data.changes(), write.because(data.reason), write.expected_version
         )
         return initiative_written(written)

@@ -8,7 +8,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
-from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import RoadmapDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.requests import WriteDep
@@ -34,18 +34,17 @@ class MilestoneController(Controller):
     @post(
         "/",
         operation_id="AddMilestone",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Add a milestone",
     )
-    def add(
+    async def add(
         self,
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneAdd],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.add_milestone(
+        written = await write.roadmap.add_milestone.asynchronously(
             initiative_id,
             title=data.title,
             success_criteria=data.success_criteria,
@@ -58,7 +57,7 @@ class MilestoneController(Controller):
     @get(
         "/",
         operation_id="ListMilestones",
-        guards=[can_read],
+        opt=READ,
         sync_to_thread=True,
         summary="The initiative's milestones",
     )
@@ -72,7 +71,7 @@ class MilestoneController(Controller):
     @get(
         "/{milestone_id:uuid}",
         operation_id="GetMilestone",
-        guards=[can_read],
+        opt=READ,
         sync_to_thread=True,
         summary="One milestone, with its slips and dependencies",
     )
@@ -87,11 +86,10 @@ class MilestoneController(Controller):
     @post(
         "/{milestone_id:uuid}/replans",
         operation_id="ReplanMilestone",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Move the target date, with a reason; the slip is kept",
     )
-    def replan(
+    async def replan(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -99,7 +97,7 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneReplan],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.replan_milestone(
+        written = await write.roadmap.replan_milestone.asynchronously(
             initiative_id,
             milestone_id,
             to_date=data.target_date,
@@ -112,19 +110,18 @@ class MilestoneController(Controller):
     @post(
         "/{milestone_id:uuid}/start",
         operation_id="StartMilestone",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Start work on a planned milestone",
     )
-    def start(
+    async def start(
         self,
         *,
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.start_milestone(
+        written = await write.roadmap.start_milestone.asynchronously(
             initiative_id, milestone_id, meta=write.meta, expected_version=write.expected_version
         )
         return _milestone_written(written)
@@ -132,12 +129,11 @@ class MilestoneController(Controller):
     @post(
         "/{milestone_id:uuid}/complete",
         operation_id="CompleteMilestone",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Complete (actual date, default the day it happened)",
     )
-    def complete(
+    async def complete(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -145,7 +141,7 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneComplete],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.complete_milestone(
+        written = await write.roadmap.complete_milestone.asynchronously(
             initiative_id,
             milestone_id,
             actual_date=data.actual_date,
@@ -157,12 +153,11 @@ class MilestoneController(Controller):
     @post(
         "/{milestone_id:uuid}/missed",
         operation_id="MarkMilestoneMissed",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Record that the date was missed",
     )
-    def missed(
+    async def missed(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -170,7 +165,7 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneMiss],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.miss_milestone(
+        written = await write.roadmap.miss_milestone.asynchronously(
             initiative_id,
             milestone_id,
             reason=data.reason,
@@ -182,12 +177,11 @@ class MilestoneController(Controller):
     @post(
         "/{milestone_id:uuid}/drop",
         operation_id="DropMilestone",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Drop a milestone, with a reason",
     )
-    def drop(
+    async def drop(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -195,7 +189,7 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneDrop],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.drop_milestone(
+        written = await write.roadmap.drop_milestone.asynchronously(
             initiative_id,
             milestone_id,
             reason=data.reason,
@@ -207,11 +201,10 @@ class MilestoneController(Controller):
     @post(
         "/{milestone_id:uuid}/dependencies",
         operation_id="AddMilestoneDependency",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Depend on another milestone (any initiative)",
     )
-    def add_dependency(
+    async def add_dependency(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -219,7 +212,7 @@ class MilestoneController(Controller):
         data: JSONBody[ps.DependencyAdd],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.add_dependency(
+        written = await write.roadmap.add_dependency.asynchronously(
             initiative_id,
             milestone_id,
             upstream_initiative_id=data.upstream_initiative_id,
@@ -234,12 +227,11 @@ class MilestoneController(Controller):
     @delete(
         "/{milestone_id:uuid}/dependencies/{dependency_id:uuid}",
         operation_id="RemoveMilestoneDependency",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Remove a dependency",
     )
-    def remove_dependency(
+    async def remove_dependency(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -247,7 +239,7 @@ class MilestoneController(Controller):
         dependency_id: FromPath[UUID],
         write: WriteDep,
     ) -> Response[Milestone]:
-        written = write.roadmap.remove_dependency(
+        written = await write.roadmap.remove_dependency.asynchronously(
             initiative_id,
             milestone_id,
             dependency_id,

@@ -15,6 +15,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 
+from roadmap_svc.api.auth import raw_header
 from roadmap_svc.api.etags import expected_version
 from roadmap_svc.api.problems import problem
 from roadmap_svc.api.state import AppState
@@ -50,7 +51,7 @@ IfMatch = Annotated[
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
-    given = request.headers.get("x-request-id", "")
+    given = raw_header(request.scope, b"x-request-id")
     return given if _REQUEST_ID.fullmatch(given) else uuid4().hex
 
 

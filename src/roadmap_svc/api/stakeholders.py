@@ -8,7 +8,7 @@ from litestar import Controller, Response, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import schemas
-from roadmap_svc.api.auth import can_write
+from roadmap_svc.api.auth import WRITE
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
 
@@ -20,18 +20,17 @@ class StakeholderController(Controller):
     @post(
         "/",
         operation_id="AddStakeholder",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Consult a stakeholder on an initiative",
     )
-    def add(
+    async def add(
         self,
         *,
         initiative_id: FromPath[UUID],
         data: JSONBody[schemas.StakeholderAdd],
         write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = write.roadmap.add_stakeholder(
+        written = await write.roadmap.add_stakeholder.asynchronously(
             initiative_id,
             name=data.name,
             role=data.role,
@@ -45,12 +44,11 @@ class StakeholderController(Controller):
     @post(
         "/{name:str}/stance",
         operation_id="RecordStance",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         status_code=200,
         summary="Record a stakeholder's stance",
     )
-    def record_stance(
+    async def record_stance(
         self,
         *,
         initiative_id: FromPath[UUID],
@@ -58,7 +56,7 @@ class StakeholderController(Controller):
         data: JSONBody[schemas.StanceRecord],
         write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = write.roadmap.record_stance(
+        written = await write.roadmap.record_stance.asynchronously(
             initiative_id,
             name=name,
             stance=data.stance,

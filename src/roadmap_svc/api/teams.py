@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api import schemas
-from roadmap_svc.api.auth import can_read, can_write
+from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
@@ -46,12 +46,13 @@ class TeamController(Controller):
     @post(
         "/",
         operation_id="RegisterTeam",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Register a team (names are unique, ignoring case)",
     )
-    def register(self, *, data: JSONBody[ps.TeamRegister], create: WriteDep) -> Response[ps.Team]:
-        written = create.roadmap.register_team(
+    async def register(
+        self, *, data: JSONBody[ps.TeamRegister], create: WriteDep
+    ) -> Response[ps.Team]:
+        written = await create.roadmap.register_team.asynchronously(
             name=data.name, wip_limit=data.wip_limit, meta=create.meta
         )
         return _written(written, 201)
@@ -59,7 +60,7 @@ class TeamController(Controller):
     @get(
         "/{team_id:uuid}",
         operation_id="GetTeam",
-        guards=[can_read],
+        opt=READ,
         sync_to_thread=True,
         summary="Read a team, now or at a past version",
     )
@@ -76,18 +77,17 @@ class TeamController(Controller):
     @patch(
         "/{team_id:uuid}",
         operation_id="ChangeTeam",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Rename and/or set the WIP limit",
     )
-    def change(
+    async def change(
         self,
         *,
         team_id: FromPath[UUID],
         data: JSONBody[ps.TeamChange],
         write: WriteDep,
     ) -> Response[ps.Team]:
-        written = write.roadmap.update_team(
+        written = await write.roadmap.update_team.asynchronously(
             team_id,
             data.changes(),
             meta=write.because(data.reason),
@@ -98,11 +98,10 @@ class TeamController(Controller):
     @put(
         "/{team_id:uuid}/capacity/{quarter:str}",
         operation_id="SetTeamCapacity",
-        guards=[can_write],
-        sync_to_thread=True,
+        opt=WRITE,
         summary="Set the team's capacity for a quarter",
     )
-    def set_capacity(
+    async def set_capacity(
         self,
         *,
         team_id: FromPath[UUID],
@@ -110,7 +109,7 @@ class TeamController(Controller):
         data: JSONBody[ps.CapacitySet],
         write: WriteDep,
     ) -> Response[ps.Team]:
-        written = write.roadmap.set_team_capacity(
+        written = await write.roadmap.set_team_capacity.asynchronously(
             team_id,
             quarter=quarter,
             fte=data.fte,
@@ -122,7 +121,7 @@ class TeamController(Controller):
     @get(
         "/{team_id:uuid}/history",
         operation_id="GetTeamHistory",
-        guards=[can_read],
+        opt=READ,
         summary="Every event of a team, oldest first",
     )
     async def history(self, team_id: FromPath[UUID], pool: PoolDep) -> schemas.History:

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from roadmap_svc.commands.initiatives import InitiativeCommands
-from roadmap_svc.commands.unit_of_work import Work, Written
+from roadmap_svc.commands.unit_of_work import Change, Work, command
 from roadmap_svc.domain.assignments import Assignment
 from roadmap_svc.domain.errors import InvalidValueError
 from roadmap_svc.domain.initiative import Initiative
@@ -15,6 +15,7 @@ from roadmap_svc.domain.team import Team
 
 
 class AssignmentCommands(InitiativeCommands):
+    @command
     def assign_team(
         self,
         initiative_id: UUID,
@@ -26,7 +27,7 @@ class AssignmentCommands(InitiativeCommands):
         role: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Assignment]:
+    ) -> Change[Initiative, Assignment]:
         def assign(initiative: Initiative, work: Work) -> Assignment:
             if work.find(Team, team_id) is None:
                 raise InvalidValueError("team_id", f"no team {team_id}")
@@ -34,8 +35,9 @@ class AssignmentCommands(InitiativeCommands):
                 team_id=team_id, quarter=quarter, fte=fte, person=person, role=role, meta=meta
             )
 
-        return self.change_initiative(initiative_id, expected_version, meta, assign)
+        return self.initiative_change(initiative_id, expected_version, meta, assign)
 
+    @command
     def change_assignment(
         self,
         initiative_id: UUID,
@@ -44,14 +46,15 @@ class AssignmentCommands(InitiativeCommands):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Assignment]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Assignment]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
             lambda i, _: i.change_assignment(assignment_id, changes, meta),
         )
 
+    @command
     def release_assignment(
         self,
         initiative_id: UUID,
@@ -60,8 +63,8 @@ class AssignmentCommands(InitiativeCommands):
         reason: str,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Assignment]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Assignment]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,

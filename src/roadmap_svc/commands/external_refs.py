@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from roadmap_svc.commands.initiatives import InitiativeCommands
-from roadmap_svc.commands.unit_of_work import Work, Written
+from roadmap_svc.commands.unit_of_work import Change, Work, command
 from roadmap_svc.domain.errors import ExternalKeyTakenError, NotFoundError
 from roadmap_svc.domain.external_refs import (
     ExternalRef,
@@ -19,6 +19,7 @@ from roadmap_svc.domain.meta import EventMeta
 
 
 class ExternalRefCommands(InitiativeCommands):
+    @command
     def link_external_key(
         self,
         initiative_id: UUID,
@@ -29,7 +30,7 @@ class ExternalRefCommands(InitiativeCommands):
         milestone_id: UUID | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[ExternalRef]:
+    ) -> Change[Initiative, ExternalRef]:
         """Link the key; the answer is the key's claim (which object it belongs to)."""
         system, key, url = normalise_system(system), normalise_key(key), normalise_url(url)
 
@@ -52,7 +53,7 @@ class ExternalRefCommands(InitiativeCommands):
             work.add(ref)
             return ref
 
-        return self.change_initiative(initiative_id, expected_version, meta, link)
+        return self.initiative_change(initiative_id, expected_version, meta, link)
 
     def find_external_ref(self, system: str, key: str) -> ExternalRef:
         system, key = normalise_system(system), normalise_key(key)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from roadmap_svc.commands.unit_of_work import UnitOfWork, Work, Written
+from roadmap_svc.commands.unit_of_work import Change, Creation, UnitOfWork, Work, Written, command
 from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
@@ -29,6 +29,7 @@ class DecisionInput(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class InitiativeCommands(UnitOfWork):
+    @command
     def propose_initiative(
         self,
         *,
@@ -39,8 +40,8 @@ class InitiativeCommands(UnitOfWork):
         sponsor: str | None,
         tags: tuple[str, ...] | list[str],
         meta: EventMeta,
-    ) -> Written[Initiative]:
-        return self.create(
+    ) -> Creation[Initiative]:
+        return Creation(
             meta,
             lambda _: Initiative.propose(
                 title=title,
@@ -57,6 +58,16 @@ class InitiativeCommands(UnitOfWork):
         """The initiative now or at a version, to read (never change what this returns)."""
         return self.read(Initiative, initiative_id, version)
 
+    def initiative_change(
+        self,
+        initiative_id: UUID,
+        expected_version: int | None,
+        meta: EventMeta,
+        decide: Callable[[Initiative, Work], T],
+        after_turn_of: tuple[UUID, ...] = (),
+    ) -> Change[Initiative, T]:
+        return Change(Initiative, initiative_id, expected_version, meta, decide, after_turn_of)
+
     def change_initiative(
         self,
         initiative_id: UUID,
@@ -64,34 +75,35 @@ class InitiativeCommands(UnitOfWork):
         meta: EventMeta,
         decide: Callable[[Initiative, Work], T],
     ) -> Written[T]:
-        return self.run(Initiative, initiative_id, expected_version, meta, decide)
+        """Run a one-off change in this thread (scripts and tests)."""
+        return self.execute(self.initiative_change(initiative_id, expected_version, meta, decide))
 
-    def _changed(
+    def _whole(
         self,
         initiative_id: UUID,
         expected_version: int | None,
         meta: EventMeta,
         change: Callable[[Initiative], object],
-    ) -> Written[Initiative]:
+    ) -> Change[Initiative, Initiative]:
         """A change answered with the whole initiative as it now is."""
 
         def decide(initiative: Initiative, _: Work) -> Initiative:
             change(initiative)
             return initiative
 
-        return self.change_initiative(initiative_id, expected_version, meta, decide)
+        return self.initiative_change(initiative_id, expected_version, meta, decide)
 
+    @command
     def revise_initiative(
         self,
         initiative_id: UUID,
         changes: dict[str, Any],
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Initiative]:
-        return self._changed(
-            initiative_id, expected_version, meta, lambda i: i.revise(changes, meta)
-        )
+    ) -> Change[Initiative, Initiative]:
+        return self._whole(initiative_id, expected_version, meta, lambda i: i.revise(changes, meta))
 
+    @command
     def add_stakeholder(
         self,
         initiative_id: UUID,
@@ -100,11 +112,12 @@ class InitiativeCommands(UnitOfWork):
         role: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Initiative]:
-        return self._changed(
+    ) -> Change[Initiative, Initiative]:
+        return self._whole(
             initiative_id, expected_version, meta, lambda i: i.add_stakeholder(name, role, meta)
         )
 
+    @command
     def record_stance(
         self,
         initiative_id: UUID,
@@ -114,21 +127,22 @@ class InitiativeCommands(UnitOfWork):
         note: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Initiative]:
-        return self._changed(
+    ) -> Change[Initiative, Initiative]:
+        return self._whole(
             initiative_id,
             expected_version,
             meta,
             lambda i: i.record_stance(name, stance, note, meta),
         )
 
+    @command
     def decide(
         self,
         initiative_id: UUID,
         decision: DecisionInput,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[DecisionTaken]:
+    ) -> Change[Initiative, DecisionTaken]:
         today = self.occurred_day(meta)
 
         def take(initiative: Initiative, _: Work) -> DecisionTaken:
@@ -143,4 +157,4 @@ class InitiativeCommands(UnitOfWork):
                 today=today,
             )
 
-        return self.change_initiative(initiative_id, expected_version, meta, take)
+        return self.initiative_change(initiative_id, expected_version, meta, take)

@@ -6,12 +6,14 @@ from datetime import date
 from uuid import UUID
 
 from roadmap_svc.commands.initiatives import InitiativeCommands
-from roadmap_svc.commands.unit_of_work import Written
+from roadmap_svc.commands.unit_of_work import Change, command
+from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.metrics import Direction, Metric
 
 
 class MetricCommands(InitiativeCommands):
+    @command
     def define_metric(
         self,
         initiative_id: UUID,
@@ -23,8 +25,8 @@ class MetricCommands(InitiativeCommands):
         direction: Direction,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Metric]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Metric]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
@@ -38,6 +40,7 @@ class MetricCommands(InitiativeCommands):
             ),
         )
 
+    @command
     def record_measurement(
         self,
         initiative_id: UUID,
@@ -48,10 +51,10 @@ class MetricCommands(InitiativeCommands):
         note: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Metric]:
+    ) -> Change[Initiative, Metric]:
         """Record a measurement taken on `measured_on` (default: the day it happened)."""
         today = self.occurred_day(meta)
-        return self.change_initiative(
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,

@@ -6,7 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from roadmap_svc.commands.initiatives import InitiativeCommands
-from roadmap_svc.commands.unit_of_work import Work, Written
+from roadmap_svc.commands.unit_of_work import Change, Work, command
 from roadmap_svc.domain.dependency_graph import GRAPH_ID, MilestoneGraph
 from roadmap_svc.domain.errors import InvalidValueError
 from roadmap_svc.domain.initiative import Initiative
@@ -15,6 +15,7 @@ from roadmap_svc.domain.milestones import DependencyType, Milestone
 
 
 class MilestoneCommands(InitiativeCommands):
+    @command
     def add_milestone(
         self,
         initiative_id: UUID,
@@ -24,8 +25,8 @@ class MilestoneCommands(InitiativeCommands):
         target_date: date,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Milestone]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
@@ -34,6 +35,7 @@ class MilestoneCommands(InitiativeCommands):
             ),
         )
 
+    @command
     def replan_milestone(
         self,
         initiative_id: UUID,
@@ -43,8 +45,8 @@ class MilestoneCommands(InitiativeCommands):
         reason: str,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Milestone]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
@@ -53,6 +55,7 @@ class MilestoneCommands(InitiativeCommands):
             ),
         )
 
+    @command
     def start_milestone(
         self,
         initiative_id: UUID,
@@ -60,14 +63,15 @@ class MilestoneCommands(InitiativeCommands):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Milestone]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
             lambda i, _: i.start_milestone(milestone_id, meta),
         )
 
+    @command
     def complete_milestone(
         self,
         initiative_id: UUID,
@@ -76,10 +80,10 @@ class MilestoneCommands(InitiativeCommands):
         actual_date: date | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
+    ) -> Change[Initiative, Milestone]:
         """Complete it on `actual_date` (default: the day it happened)."""
         today = self.occurred_day(meta)
-        return self.change_initiative(
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
@@ -88,6 +92,7 @@ class MilestoneCommands(InitiativeCommands):
             ),
         )
 
+    @command
     def miss_milestone(
         self,
         initiative_id: UUID,
@@ -96,14 +101,15 @@ class MilestoneCommands(InitiativeCommands):
         reason: str | None,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Milestone]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
             lambda i, _: i.miss_milestone(milestone_id, reason=reason, meta=meta),
         )
 
+    @command
     def drop_milestone(
         self,
         initiative_id: UUID,
@@ -112,14 +118,15 @@ class MilestoneCommands(InitiativeCommands):
         reason: str,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
-        return self.change_initiative(
+    ) -> Change[Initiative, Milestone]:
+        return self.initiative_change(
             initiative_id,
             expected_version,
             meta,
             lambda i, _: i.drop_milestone(milestone_id, reason=reason, meta=meta),
         )
 
+    @command
     def add_dependency(
         self,
         initiative_id: UUID,
@@ -131,7 +138,7 @@ class MilestoneCommands(InitiativeCommands):
         lag_days: int,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
+    ) -> Change[Initiative, Milestone]:
         """Depend on a milestone of another initiative (default: of this one)."""
 
         def add(initiative: Initiative, work: Work) -> Milestone:
@@ -157,10 +164,12 @@ class MilestoneCommands(InitiativeCommands):
             )
 
         # Every dependency change stores the one graph: take the graph's turn first (then the
-        # initiative's, in run), so edits of different initiatives do not race on it.
-        with self.serialised(GRAPH_ID):
-            return self.change_initiative(initiative_id, expected_version, meta, add)
+        # initiative's), so edits of different initiatives do not race on it.
+        return self.initiative_change(
+            initiative_id, expected_version, meta, add, after_turn_of=(GRAPH_ID,)
+        )
 
+    @command
     def remove_dependency(
         self,
         initiative_id: UUID,
@@ -169,14 +178,15 @@ class MilestoneCommands(InitiativeCommands):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Milestone]:
+    ) -> Change[Initiative, Milestone]:
         def remove(initiative: Initiative, work: Work) -> Milestone:
             return initiative.remove_dependency(
                 milestone_id, dependency_id, graph=_graph(work, meta), meta=meta
             )
 
-        with self.serialised(GRAPH_ID):
-            return self.change_initiative(initiative_id, expected_version, meta, remove)
+        return self.initiative_change(
+            initiative_id, expected_version, meta, remove, after_turn_of=(GRAPH_ID,)
+        )
 
 
 def _graph(work: Work, meta: EventMeta) -> MilestoneGraph:

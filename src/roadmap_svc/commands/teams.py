@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from roadmap_svc.commands.unit_of_work import UnitOfWork, Work, Written
+from roadmap_svc.commands.unit_of_work import Change, Creation, Plan, UnitOfWork, Work, command
 from roadmap_svc.domain.errors import InvalidValueError, NothingToChangeError
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.team import Team
@@ -13,18 +13,20 @@ from roadmap_svc.domain.team_names import TeamName, team_name_id, team_name_key
 
 
 class TeamCommands(UnitOfWork):
-    def register_team(self, *, name: str, wip_limit: int | None, meta: EventMeta) -> Written[Team]:
+    @command
+    def register_team(self, *, name: str, wip_limit: int | None, meta: EventMeta) -> Creation[Team]:
         def register(work: Work) -> Team:
             team = Team.register(name=name, wip_limit=wip_limit, meta=meta)
             _claim(work, team.name, team.id, meta)
             return team
 
-        return self.create(meta, register)
+        return Creation(meta, register)
 
     def get_team(self, team_id: UUID, version: int | None = None) -> Team:
         """The team now or at a version, to read (never change what this returns)."""
         return self.read(Team, team_id, version)
 
+    @command
     def update_team(
         self,
         team_id: UUID,
@@ -32,7 +34,7 @@ class TeamCommands(UnitOfWork):
         *,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Team]:
+    ) -> Change[Team, Team]:
         """Rename and/or set the WIP limit, in one unit of work."""
         unknown = set(changes) - {"name", "wip_limit"}
         if unknown:
@@ -50,22 +52,25 @@ class TeamCommands(UnitOfWork):
                 raise NothingToChangeError
             return team
 
-        return self.run(Team, team_id, expected_version, meta, update)
+        return Change(Team, team_id, expected_version, meta, update)
 
+    @command
     def rename_team(
         self, team_id: UUID, *, name: str, meta: EventMeta, expected_version: int | None
-    ) -> Written[Team]:
-        return self.update_team(
+    ) -> Plan[Team]:
+        return self.update_team.plan(
             team_id, {"name": name}, meta=meta, expected_version=expected_version
         )
 
+    @command
     def set_team_wip_limit(
         self, team_id: UUID, *, wip_limit: int | None, meta: EventMeta, expected_version: int | None
-    ) -> Written[Team]:
-        return self.update_team(
+    ) -> Plan[Team]:
+        return self.update_team.plan(
             team_id, {"wip_limit": wip_limit}, meta=meta, expected_version=expected_version
         )
 
+    @command
     def set_team_capacity(
         self,
         team_id: UUID,
@@ -74,12 +79,12 @@ class TeamCommands(UnitOfWork):
         fte: float,
         meta: EventMeta,
         expected_version: int | None,
-    ) -> Written[Team]:
+    ) -> Change[Team, Team]:
         def set_capacity(team: Team, _: Work) -> Team:
             team.set_capacity(quarter, fte, meta)
             return team
 
-        return self.run(Team, team_id, expected_version, meta, set_capacity)
+        return Change(Team, team_id, expected_version, meta, set_capacity)
 
 
 def _move_claim(work: Work, team: Team, name: str, meta: EventMeta) -> None:

@@ -6,6 +6,12 @@ group committer, which stores the events of all commands waiting at that moment 
 transaction. The command answers what it changed, typed (`Written`), from the state it just
 decided on: never a second read.
 
+A command method is written once, as a plan (`@command`: what to load, how to decide), and
+runs two ways: called, in the caller's thread (scripts, tests); or `await`ed through
+`.asynchronously(...)` on the event loop (the API), where it decides in memory and waits for
+its commit without holding a thread; an aggregate the cache lacks is loaded in a worker thread
+and the decision made again (deciding has no effect outside the attempt's copies).
+
 Within one process, commands on the same aggregate take turns (a lock per aggregate id). Across
 processes (several API workers) a cached aggregate may be stale, and a save can lose a race:
 the committer then refuses the command (its event's version exists, or an aggregate it only
@@ -17,14 +23,16 @@ that keeps losing for ATTEMPTS tries answers 409 concurrent-write, having stored
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -48,6 +56,7 @@ from roadmap_svc.storage.transcoder import MsgspecMapper
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
+P = ParamSpec("P")
 ATTEMPTS = 8
 FIRST_PAUSE_SECONDS = 0.002
 MAX_PAUSE_SECONDS = 0.05
@@ -66,15 +75,71 @@ class Written(Generic[T_co]):
     position: int  # global position of the command's last event (read-your-writes)
 
 
+@dataclass(frozen=True, slots=True)
+class Change(Generic[A, T_co]):
+    """A command on an existing aggregate: load it (kind, id), check If-Match, decide."""
+
+    kind: type[A]
+    aggregate_id: UUID
+    expected_version: int | None
+    meta: EventMeta
+    decide: Callable[[A, Work], T_co]
+    after_turn_of: tuple[UUID, ...] = ()  # ids whose in-process turn to take first
+
+
+@dataclass(frozen=True, slots=True)
+class Creation(Generic[T_co]):
+    """A command that makes a new aggregate (and may touch others through the Work)."""
+
+    meta: EventMeta
+    make: Callable[[Work], T_co]  # the new aggregate
+
+
+Plan = Change[Any, T] | Creation[T]
+
+
+class NotInMemoryError(Exception):
+    """Deciding on the event loop needs an aggregate that is not in memory: load it first."""
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        super().__init__(f"{aggregate_id} is not in memory")
+        self.aggregate_id = aggregate_id
+
+
+class StaleIfMatchError(Exception):
+    """If-Match differs from a cached version that may be stale: compare with the store."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An attempt's changes, mapped for the committer."""
+
+    stored: list[StoredEvent]
+    reads: list[tuple[UUID, int]]
+    snapshots: list[Snapshot]
+    changed: list[Aggregate]
+
+
 class Work:
     """One attempt of a command: the aggregates it loaded (to change or only to read) and made.
 
     At commit, every aggregate with new events is stored; every one loaded and left unchanged
     is checked to still be at the version the command read (else the attempt is refused).
+    `loaded` holds aggregates read from the store for this command (None: there is none);
+    with `in_memory`, an aggregate found neither there nor in the cache is not read from the
+    store here but reported (NotInMemoryError), so that the caller loads it off the loop.
     """
 
-    def __init__(self, store: UnitOfWork) -> None:
+    def __init__(
+        self,
+        store: UnitOfWork,
+        *,
+        in_memory: bool = False,
+        loaded: dict[UUID, Aggregate | None] | None = None,
+    ) -> None:
         self._store = store
+        self._in_memory = in_memory
+        self._loaded = {} if loaded is None else loaded
         self._aggregates: dict[UUID, Aggregate] = {}
         self._read_versions: dict[UUID, int] = {}
         self._from_cache: set[UUID] = set()
@@ -84,20 +149,22 @@ class Work:
         if aggregate_id in self._aggregates:
             known = self._aggregates[aggregate_id]
             return known if isinstance(known, kind) else None
-        cached = self._store.cache.get(aggregate_id)
-        if cached is not None:
+        found: Aggregate | None
+        if aggregate_id in self._loaded:
+            found = self._loaded[aggregate_id]
+        elif (cached := self._store.cache.get(aggregate_id)) is not None:
             self._from_cache.add(aggregate_id)
-            found: Aggregate | None = changeable_copy(cached)
+            found = cached
+        elif self._in_memory:
+            raise NotInMemoryError(aggregate_id)
         else:
-            found = self._store.stored(aggregate_id)
-            if found is not None:
-                self._store.cache.put(found)  # as stored; the command changes a copy
-                found = changeable_copy(found)
+            found = self._loaded[aggregate_id] = self._store.load_stored(aggregate_id)
         if not isinstance(found, kind):
             return None
-        self._aggregates[aggregate_id] = found
-        self._read_versions[aggregate_id] = found.version
-        return found
+        copy = changeable_copy(found)  # the cached or loaded one stays as committed
+        self._aggregates[aggregate_id] = copy
+        self._read_versions[aggregate_id] = copy.version
+        return copy
 
     def load(self, kind: type[A], aggregate_id: UUID) -> A:
         found = self.find(kind, aggregate_id)
@@ -116,31 +183,40 @@ class Work:
         """After a refused attempt: what this attempt read may be stale, in the cache too."""
         for aggregate_id in self._aggregates:
             self._store.cache.evict(aggregate_id)
+        self._loaded.clear()
 
-    def commit(self) -> int:
-        """Store every new event atomically; the position of the last one."""
+    def prepare(self) -> Prepared:
+        """Collect and map every new event, the versions read, and snapshots due."""
         mapper = self._store.mapper
         interval = self._store.snapshot_interval
-        stored: list[StoredEvent] = []
-        reads: list[tuple[UUID, int]] = []
-        snapshots: list[Snapshot] = []
-        changed: list[Aggregate] = []
+        prepared = Prepared(stored=[], reads=[], snapshots=[], changed=[])
         for aggregate in self._aggregates.values():
             pending = aggregate.collect_events()
             if not pending:
                 if aggregate.id in self._read_versions:
-                    reads.append((aggregate.id, aggregate.version))
+                    prepared.reads.append((aggregate.id, aggregate.version))
                 continue
-            changed.append(aggregate)
-            stored += (mapper.to_stored_event(e) for e in pending)
+            prepared.changed.append(aggregate)
+            prepared.stored.extend(mapper.to_stored_event(e) for e in pending)
             before = aggregate.version - len(pending)
             if interval and aggregate.version // interval > before // interval:
                 snapshot = mapper.to_stored_event(TypedSnapshot.take(aggregate))
-                snapshots.append(Snapshot(stored=snapshot, after=stored[-1].state))
-        positions = self._store.committer.commit(stored, reads, snapshots)
-        for aggregate in changed:
+                after = prepared.stored[-1].state
+                prepared.snapshots.append(Snapshot(stored=snapshot, after=after))
+        return prepared
+
+    def committed(self, prepared: Prepared, positions: list[int]) -> int:
+        for aggregate in prepared.changed:
             self._store.cache.put(aggregate)
         return max(positions)
+
+    def commit(self) -> int:
+        """Store every new event atomically; the position of the last one."""
+        prepared = self.prepare()
+        positions = self._store.committer.commit(
+            prepared.stored, prepared.reads, prepared.snapshots
+        )
+        return self.committed(prepared, positions)
 
 
 class UnitOfWork(Application[UUID]):
@@ -160,6 +236,7 @@ class UnitOfWork(Application[UUID]):
         )
         self._locks: dict[UUID, tuple[threading.RLock, int]] = {}
         self._locks_lock = threading.Lock()
+        self._async_locks: dict[UUID, tuple[asyncio.Lock, int]] = {}  # of the loop's tasks
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only our settings configure the library; the base class would also merge os.environ,
@@ -201,6 +278,13 @@ class UnitOfWork(Application[UUID]):
             return None
         return aggregate
 
+    def load_stored(self, aggregate_id: UUID) -> Aggregate | None:
+        """As stored now, and kept in the cache (never change what this returns)."""
+        found = self.stored(aggregate_id)
+        if found is not None:
+            self.cache.put(found)
+        return found
+
     def read(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """The aggregate now (or at `version`), to read only: never change what this returns."""
         found = (
@@ -214,10 +298,7 @@ class UnitOfWork(Application[UUID]):
     def _current(self, aggregate_id: UUID) -> Aggregate | None:
         cached = self.cache.get(aggregate_id)
         if cached is None:
-            found = self.stored(aggregate_id)
-            if found is not None:
-                self.cache.put(found)
-            return found
+            return self.load_stored(aggregate_id)
         # Another process may have written since: bring the cached one up to date.
         newer = list(self.events.get(originator_id=aggregate_id, gt=cached.version))
         if not newer:
@@ -230,6 +311,101 @@ class UnitOfWork(Application[UUID]):
 
     # ---- commands ----------------------------------------------------------------------
 
+    def execute(self, plan: Plan[T]) -> Written[T]:
+        """Run a command in this thread (loading what the cache lacks from the store)."""
+        self._check_occurred(plan.meta)
+        if isinstance(plan, Creation):
+            return self._retrying(lambda _: self._attempt_creation(plan, Work(self)))
+        with self._turns(*plan.after_turn_of, plan.aggregate_id):
+            return self._retrying(lambda refreshed: self._attempt(plan, Work(self), refreshed))
+
+    def _retrying(
+        self, attempt: Callable[[bool], tuple[Work, Aggregate, T, Prepared]]
+    ) -> Written[T]:
+        refreshed = False
+        tries = 0
+        while True:
+            try:
+                work, aggregate, value, prepared = attempt(refreshed)
+            except StaleIfMatchError:
+                refreshed = True  # the attempt forgot what it read: the next loads it afresh
+                continue
+            try:
+                positions = self.committer.commit(
+                    prepared.stored, prepared.reads, prepared.snapshots
+                )
+            except CommitConflictError:
+                work.forget()
+                tries += 1
+                time.sleep(_pause_or_give_up(tries))
+                continue
+            position = work.committed(prepared, positions)
+            return Written(value, aggregate.id, aggregate.version, position)
+
+    async def execute_async(self, plan: Plan[T]) -> Written[T]:
+        """Run a command on the event loop: decide in memory, await the commit."""
+        self._check_occurred(plan.meta)
+        if self.cache.size <= 0:  # nothing is ever in memory: decide in a thread instead
+            return await asyncio.to_thread(self.execute, plan)
+        if isinstance(plan, Creation):
+            return await self._retrying_async(plan, None)
+        async with self._turns_async(*plan.after_turn_of, plan.aggregate_id):
+            return await self._retrying_async(plan, plan)
+
+    async def _retrying_async(self, plan: Plan[T], change: Change[Any, T] | None) -> Written[T]:
+        loaded: dict[UUID, Aggregate | None] = {}
+        refreshed = False
+        tries = 0
+        while True:
+            work = Work(self, in_memory=True, loaded=loaded)
+            try:
+                if change is None:
+                    assert isinstance(plan, Creation)  # noqa: S101 - by the caller
+                    work, aggregate, value, prepared = self._attempt_creation(plan, work)
+                else:
+                    work, aggregate, value, prepared = self._attempt(change, work, refreshed)
+            except NotInMemoryError as missing:
+                loaded[missing.aggregate_id] = await asyncio.to_thread(
+                    self.load_stored, missing.aggregate_id
+                )
+                continue
+            except StaleIfMatchError:
+                refreshed = True
+                continue
+            try:
+                positions = await asyncio.wrap_future(
+                    self.committer.submit(prepared.stored, prepared.reads, prepared.snapshots)
+                )
+            except CommitConflictError:
+                work.forget()
+                tries += 1
+                await asyncio.sleep(_pause_or_give_up(tries))
+                continue
+            position = work.committed(prepared, positions)
+            return Written(value, aggregate.id, aggregate.version, position)
+
+    def _attempt(
+        self, plan: Change[A, T], work: Work, refreshed: bool
+    ) -> tuple[Work, Aggregate, T, Prepared]:
+        aggregate = work.load(plan.kind, plan.aggregate_id)
+        expected = plan.expected_version
+        if expected is not None and expected != aggregate.version:
+            if work.was_cached(plan.aggregate_id) and not refreshed:
+                work.forget()  # perhaps stale: compare with the store before refusing
+                raise StaleIfMatchError
+            raise VersionMismatchError(expected, aggregate.version)
+        value = plan.decide(aggregate, work)
+        return work, aggregate, value, work.prepare()
+
+    def _attempt_creation(
+        self, plan: Creation[T], work: Work
+    ) -> tuple[Work, Aggregate, T, Prepared]:
+        made = plan.make(work)
+        if not isinstance(made, Aggregate):  # pragma: no cover - every plan makes one
+            raise TypeError(f"a creation made {made!r}, not an aggregate")
+        work.add(made)
+        return work, made, made, work.prepare()
+
     def run(
         self,
         kind: type[A],
@@ -239,43 +415,51 @@ class UnitOfWork(Application[UUID]):
         decide: Callable[[A, Work], T],
     ) -> Written[T]:
         """Decide on the aggregate and store what it (and any other it touched) recorded."""
-        self._check_occurred(meta)
-        with self.serialised(aggregate_id):
-            for attempt in range(ATTEMPTS):
-                work = Work(self)
-                aggregate = work.load(kind, aggregate_id)
-                if expected_version is not None and expected_version != aggregate.version:
-                    if work.was_cached(aggregate_id):  # perhaps stale: compare with the store
-                        work.forget()
-                        work = Work(self)
-                        aggregate = work.load(kind, aggregate_id)
-                    if expected_version != aggregate.version:
-                        raise VersionMismatchError(expected_version, aggregate.version)
-                value = decide(aggregate, work)
-                try:
-                    position = work.commit()
-                except CommitConflictError:
-                    work.forget()
-                    _pause_or_give_up(attempt)
-                    continue
-                return Written(value, aggregate.id, aggregate.version, position)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.execute(Change(kind, aggregate_id, expected_version, meta, decide))
 
     def create(self, meta: EventMeta, make: Callable[[Work], A]) -> Written[A]:
         """Store a new aggregate (and any other `make` touched), retrying a lost race."""
-        self._check_occurred(meta)
-        for attempt in range(ATTEMPTS):
-            work = Work(self)
-            aggregate = make(work)
-            work.add(aggregate)
-            try:
-                position = work.commit()
-            except CommitConflictError:
-                work.forget()
-                _pause_or_give_up(attempt)
-                continue
-            return Written(aggregate, aggregate.id, aggregate.version, position)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.execute(Creation(meta, make))
+
+    # ---- turns -------------------------------------------------------------------------
+
+    @contextmanager
+    def _turns(self, *aggregate_ids: UUID) -> Iterator[None]:
+        """Commands on one aggregate take turns in this process (threads)."""
+        with contextlib.ExitStack() as stack:
+            for aggregate_id in aggregate_ids:
+                stack.enter_context(self.serialised(aggregate_id))
+            yield
+
+    @asynccontextmanager
+    async def _turns_async(self, *aggregate_ids: UUID) -> AsyncIterator[None]:
+        """Commands on one aggregate take turns on the event loop."""
+        locks = [self._async_lock(aggregate_id) for aggregate_id in aggregate_ids]
+        taken: list[asyncio.Lock] = []
+        try:
+            for lock in locks:
+                await lock.acquire()
+                taken.append(lock)
+            yield
+        finally:
+            for lock in reversed(taken):
+                lock.release()
+            for aggregate_id in aggregate_ids:
+                self._async_lock_done(aggregate_id)
+
+    def _async_lock(self, aggregate_id: UUID) -> asyncio.Lock:
+        lock, users = self._async_locks.get(aggregate_id, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._async_locks[aggregate_id] = (lock, users + 1)
+        return lock
+
+    def _async_lock_done(self, aggregate_id: UUID) -> None:
+        lock, users = self._async_locks[aggregate_id]
+        if users == 1:
+            del self._async_locks[aggregate_id]
+        else:
+            self._async_locks[aggregate_id] = (lock, users - 1)
 
     @contextmanager
     def serialised(self, aggregate_id: UUID) -> Iterator[None]:
@@ -295,8 +479,51 @@ class UnitOfWork(Application[UUID]):
                     self._locks[aggregate_id] = (lock, users - 1)
 
 
-def _pause_or_give_up(attempt: int) -> None:
-    if attempt == ATTEMPTS - 1:
+class command(Generic[P, T]):  # noqa: N801 - a decorator, like property
+    """A command method written once as a plan, run in a thread or awaited on the loop.
+
+    @command
+    def revise_initiative(self, ...) -> Plan[Initiative]: ...
+
+    app.revise_initiative(...)                      # Written[Initiative], this thread
+    await app.revise_initiative.asynchronously(...)  # the same, on the event loop
+    """
+
+    def __init__(self, plan: Callable[Concatenate[Any, P], Plan[T]]) -> None:
+        self._plan = plan
+        self.__doc__ = plan.__doc__
+        self.__name__ = plan.__name__
+
+    @overload
+    def __get__(self, app: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, app: UnitOfWork, owner: type[Any]) -> BoundCommand[P, T]: ...
+
+    def __get__(self, app: UnitOfWork | None, owner: type[Any]) -> Self | BoundCommand[P, T]:
+        return self if app is None else BoundCommand(app, self._plan)
+
+
+class BoundCommand(Generic[P, T]):
+    __slots__ = ("_app", "_plan")
+
+    def __init__(self, app: UnitOfWork, plan: Callable[Concatenate[Any, P], Plan[T]]) -> None:
+        self._app = app
+        self._plan = plan
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Written[T]:
+        return self._app.execute(self._plan(self._app, *args, **kwargs))
+
+    async def asynchronously(self, *args: P.args, **kwargs: P.kwargs) -> Written[T]:
+        return await self._app.execute_async(self._plan(self._app, *args, **kwargs))
+
+    def plan(self, *args: P.args, **kwargs: P.kwargs) -> Plan[T]:
+        return self._plan(self._app, *args, **kwargs)
+
+
+def _pause_or_give_up(lost: int) -> float:
+    """How long to pause after the `lost`-th lost race, or give up (nothing was stored)."""
+    if lost >= ATTEMPTS:
         raise ConcurrentWriteError
     # Jitter spreads the retries of writers that lost together, so they do not collide again.
-    time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)))  # noqa: S311
+    return random.uniform(0, min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2 ** (lost - 1)))  # noqa: S311

@@ -1,32 +1,35 @@
-"""Supervised projection runners: the library's ProjectionRunner, restarted when it fails.
+"""Supervised projection runners: follow the event log and apply it to a view in batches.
 
-The library's subscription has no polling fallback and can stall or die with its LISTEN
-connection (NOTES pitfall 2); a runner that errors is rebuilt after a short back-off, and
-`restarts` / `last_error` are exposed so /readyz can tell.
+A runner reads the events after its view's tracked position, many at a time, and applies
+each batch with its tracking in one transaction (the view's `apply_events`). It waits for
+more on the event store's LISTEN/NOTIFY channel, and polls as well, so that a lost
+notification or a dropped listening connection only delays it. A runner that fails is
+started again after a growing back-off; `restarts` and `last_error` are there for /readyz.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
-from eventsourcing.projection import Projection, ProjectionRunner
-from eventsourcing.utils import Environment, EnvType
+import psycopg
+from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.projection import Projection
+from psycopg.conninfo import make_conninfo
 
-from roadmap_svc.application import APPLICATION_NAME, RoadmapApplication
-from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView
+from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView, Positioned
 from roadmap_svc.projections.registry import PROJECTIONS, construct_view
+from roadmap_svc.storage.eventstore import EVENTS_TABLE
+from roadmap_svc.storage.transcoder import MsgspecMapper
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 10.0
-
-
-class _ProjectionRunner(ProjectionRunner[RoadmapApplication, InitiativeSummaryView]):
-    @staticmethod
-    def _construct_env(name: str, env: EnvType | None = None) -> Environment:
-        # As RoadmapApplication.construct_env: never merge os.environ into the library's settings.
-        return Environment(name, dict(env or {}))
+BATCH = 500  # events per transaction, at most
+POLL_SECONDS = 0.5  # the longest wait when no notification arrives
+PACE_SECONDS = 0.002  # the shortest time between two batches
 
 
 class SupervisedRunner:
@@ -42,7 +45,8 @@ class SupervisedRunner:
         self.restarts = 0
         self.last_error: str | None = None
         self._stopping = threading.Event()
-        self._runner: ProjectionRunner[Any, Any] | None = None
+        self._following = False
+        self._progressed = False
         self._thread = threading.Thread(
             target=self._supervise, name=f"projection-{projection_class.name}", daemon=True
         )
@@ -53,40 +57,106 @@ class SupervisedRunner:
 
     @property
     def is_running(self) -> bool:
-        return self._thread.is_alive() and self._runner is not None
+        return self._thread.is_alive() and self._following
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
-        runner = self._runner
-        if runner is not None:
-            runner.stop()
         self._thread.join(timeout)
 
     def _supervise(self) -> None:
         backoff = 0.1
         while not self._stopping.is_set():
+            self._progressed = False
             try:
-                with _ProjectionRunner(
-                    application_class=RoadmapApplication,
-                    projection_class=self.projection_class,
-                    view_class=self.view_class,
-                    env=self.env,
-                ) as runner:
-                    self._runner = runner
-                    backoff = 0.1
-                    while not self._stopping.is_set() and not runner.is_interrupted.is_set():
-                        runner.run_forever(timeout=0.5)
+                self._follow()
             except Exception as exc:
+                if self._progressed:  # it got past something since the last failure
+                    backoff = 0.1
                 self.restarts += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 logger.exception("projection %s failed; restarting in %.1fs", self.name, backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             finally:
-                self._runner = None
+                self._following = False
+
+    def _follow(self) -> None:
+        view = construct_view(self.projection_class, self.view_class, self.env)
+        try:
+            with _listening(self.env) as listener:
+                position = view.max_tracking_id(APPLICATION_NAME) or 0
+                self._following = True
+                mapper = MsgspecMapper()
+                last = 0.0
+                while not self._stopping.is_set():
+                    # While events stream in, gather them for PACE_SECONDS: fewer, larger
+                    # transactions (a write read at its position waits that much longer).
+                    self._stopping.wait(max(0.0, last + PACE_SECONDS - time.monotonic()))
+                    last = time.monotonic()
+                    found = _events_after(view, position)
+                    if not found:
+                        _wait(listener)
+                        continue
+                    batch: list[Positioned] = [(mapper.to_domain_event(e), p) for e, p in found]
+                    view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1][1]))
+                    position = found[-1][1]
+                    self._progressed = True
+        finally:
+            view.datastore.close()
+
+
+class _listening:  # noqa: N801 - a context manager
+    """A connection LISTENing on the event store's channel (NOTIFY at every commit)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._conninfo = make_conninfo(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
+        )
+
+    def __enter__(self) -> psycopg.Connection[Any]:
+        self._conn = psycopg.connect(self._conninfo, autocommit=True)
+        self._conn.execute(f"LISTEN {EVENTS_TABLE}")
+        return self._conn
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.close()
+
+
+_EVENTS_AFTER = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"  # noqa: E501, S608 - constant
+
+
+def _events_after(view: InitiativeSummaryView, position: int) -> list[tuple[StoredEvent, int]]:
+    """The next events of the log (gap-free: commit order is position order)."""
+    with view.datastore.get_connection() as conn, conn.cursor() as curs:
+        rows = curs.execute(_EVENTS_AFTER, (position, BATCH)).fetchall()
+    return [
+        (
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            ),
+            row["notification_id"],
+        )
+        for row in rows
+    ]
+
+
+def _wait(listener: psycopg.Connection[Any]) -> None:
+    """Until a notification (or POLL_SECONDS); then take all queued ones with it."""
+    for _ in listener.notifies(timeout=POLL_SECONDS, stop_after=1):
+        pass
+    for _ in listener.notifies(timeout=0):
+        pass
 
 
 def start_runners(env: dict[str, str]) -> list[SupervisedRunner]:

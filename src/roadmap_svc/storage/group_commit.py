@@ -125,15 +125,24 @@ class GroupCommitter:
     ) -> None:
         self._datastore = datastore
         events = sql.Identifier(events_table)
-        self._insert = sql.SQL(_INSERT).format(events=events)
-        self._find = sql.SQL(_FIND_STORED).format(events=events)
-        self._lock = sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(events)
-        self._notify = sql.SQL("NOTIFY {}").format(sql.Identifier(events_table.replace(".", "_")))
+        # Rendered once: psycopg caches the conversion of plain strings, not of sql.Composed.
+        self._insert = _render(sql.SQL(_INSERT).format(events=events))
+        self._find = _render(sql.SQL(_FIND_STORED).format(events=events))
+        # The library's write lock (commit order is position order) and its wake-up call.
+        self._begin = (
+            _render(
+                sql.SQL("SET LOCAL lock_timeout = '{}s'").format(sql.SQL(str(LOCK_TIMEOUT_SECONDS)))
+            ),
+            _render(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(events)),
+            _render(sql.SQL("NOTIFY {}").format(sql.Identifier(events_table.replace(".", "_")))),
+        )
         self._snapshots = (
             None
             if snapshots_table is None
-            else sql.SQL(_INSERT_SNAPSHOTS).format(
-                snapshots=sql.Identifier(snapshots_table), events=events
+            else _render(
+                sql.SQL(_INSERT_SNAPSHOTS).format(
+                    snapshots=sql.Identifier(snapshots_table), events=events
+                )
             )
         )
         self._queue: queue.SimpleQueue[_Command | None] = queue.SimpleQueue()
@@ -150,12 +159,21 @@ class GroupCommitter:
         snapshots: Sequence[Snapshot] = (),
     ) -> list[int]:
         """Store one command's events atomically; their positions, in order."""
+        return self.submit(events, reads, snapshots).result()
+
+    def submit(
+        self,
+        events: Sequence[StoredEvent],
+        reads: Sequence[tuple[UUID, int]] = (),
+        snapshots: Sequence[Snapshot] = (),
+    ) -> Future[list[int]]:
+        """As commit, without waiting: the future positions (or the refusal)."""
         if not events:
             raise ValueError("a command stores at least one event")
         self._start()
         command = _Command(events, reads, snapshots)
         self._queue.put(command)
-        return command.future.result()
+        return command.future
 
     def close(self) -> None:
         with self._started:
@@ -219,9 +237,8 @@ class GroupCommitter:
         snapshots = [s for command in batch for s in command.snapshots]
         with self._datastore.get_connection() as conn, conn.pipeline(), conn.cursor() as cur:
             with conn.transaction():
-                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
-                conn.execute(self._lock)
-                conn.execute(self._notify)
+                for statement in self._begin:
+                    cur.execute(statement)
                 cur.execute(self._insert, params)
                 if snapshots and self._snapshots is not None:
                     conn.execute(self._snapshots, _snapshot_params(snapshots))
@@ -313,6 +330,10 @@ def _fail(batch: list[_Command], error: Exception) -> None:
     for command in batch:
         if not command.future.done():
             command.future.set_exception(error)
+
+
+def _render(query: sql.Composed) -> str:
+    return query.as_string()  # our constants and identifiers only
 
 
 def _lock_timeout(exc: BaseException) -> bool:
