@@ -66,9 +66,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             applied = migrate_database(target)
             logger.info("database ready (%d migrations applied now)", len(applied))
             app = create_app(settings, target)
-            server = uvicorn.Server(
-                uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+            config = uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level=settings.log_level.lower(),
+                loop="uvloop",
+                http="httptools",
             )
+            server = uvicorn.Server(config)
             server.run()
     except _StopRequested:
         logger.info("stopped on request")
