@@ -32,7 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Aggregates kept in memory between commands (0: off); reads bring them up to date.
     aggregate_cache_size: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 1000
     # A snapshot of an aggregate every this many events (0: none), so loads stay short.
-    snapshot_interval: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 100
+    snapshot_interval: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 50
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property

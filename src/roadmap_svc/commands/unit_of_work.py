@@ -37,8 +37,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper, StoredEvent
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 
 from roadmap_svc.commands.cache import AggregateCache, changeable_copy
@@ -50,7 +50,9 @@ from roadmap_svc.domain.errors import (
 )
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.snapshots import TypedSnapshot
+from roadmap_svc.storage.eventstore import EVENTS_TABLE, SNAPSHOTS_TABLE
 from roadmap_svc.storage.group_commit import CommitConflictError, GroupCommitter, Snapshot
+from roadmap_svc.storage.recorders import EventRecorder, SnapshotRecorder
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 A = TypeVar("A", bound=Aggregate)
@@ -227,12 +229,8 @@ class UnitOfWork(Application[UUID]):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.cache = AggregateCache(int(self.env.get(CACHE_SIZE_SETTING) or 0))
         self.snapshot_interval = int(self.env.get(SNAPSHOT_INTERVAL_SETTING) or 0)
-        recorder = self.recorder
-        assert isinstance(recorder, PostgresApplicationRecorder)  # noqa: S101 - ours is Postgres
         self.committer = GroupCommitter(
-            recorder.datastore,
-            recorder.events_table_name,
-            None if self.snapshots is None else f"{self.name.lower()}_snapshots",
+            self._datastore(), EVENTS_TABLE, None if self.snapshots is None else SNAPSHOTS_TABLE
         )
         self._locks: dict[UUID, tuple[threading.RLock, int]] = {}
         self._locks_lock = threading.Lock()
@@ -245,6 +243,18 @@ class UnitOfWork(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return MsgspecMapper()
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        return EventRecorder(datastore=self._datastore(), events_table_name=EVENTS_TABLE)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        recorder = SnapshotRecorder(datastore=self._datastore(), events_table_name=SNAPSHOTS_TABLE)
+        return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+
+    def _datastore(self) -> PostgresDatastore:
+        factory = self.factory
+        assert isinstance(factory, PostgresFactory)  # noqa: S101 - PERSISTENCE_MODULE is ours
+        return factory.datastore
 
     def close(self) -> None:
         self.committer.close()

@@ -1,8 +1,8 @@
 """Typed snapshots: an aggregate's state, restored with the types its parts annotate.
 
-JSON flattens dates, enums, UUID keys, tuples and structs; a snapshot restores each attribute
-by the annotation its state class declares (every attribute must have one: `take` refuses an
-unannotated one rather than restore it as something else).
+JSON flattens dates, enums, UUID keys, tuples and structs; the mapper decodes each attribute
+of a stored snapshot by the annotation its state class declares (every attribute must have
+one: `take` refuses an unannotated one rather than restore it as something else).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Self, get_type_hints
 
-import msgspec
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -54,9 +53,9 @@ class TypedSnapshot(Snapshot):
         )
 
     def mutate(self, _: None) -> Aggregate:
+        # The mapper decoded each attribute to its annotated type (storage/transcoder.py).
         aggregate_class: type[Aggregate] = resolve_topic(self.topic)
-        types = state_types(aggregate_class)
-        state = {name: msgspec.convert(value, types[name]) for name, value in self.state.items()}
+        state = dict(self.state)
         state.update(_id=self.originator_id, _version=self.originator_version, _pending_events=[])
         aggregate = object.__new__(aggregate_class)
         object.__setattr__(aggregate, "__dict__", state)

@@ -135,7 +135,7 @@ _EVENTS_AFTER = f"SELECT notification_id, originator_id, originator_version, top
 
 def _events_after(view: InitiativeSummaryView, position: int) -> list[tuple[StoredEvent, int]]:
     """The next events of the log (gap-free: commit order is position order)."""
-    with view.datastore.get_connection() as conn, conn.cursor() as curs:
+    with view.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
         rows = curs.execute(_EVENTS_AFTER, (position, BATCH)).fetchall()
     return [
         (
@@ -143,7 +143,7 @@ def _events_after(view: InitiativeSummaryView, position: int) -> list[tuple[Stor
                 originator_id=row["originator_id"],
                 originator_version=row["originator_version"],
                 topic=row["topic"],
-                state=bytes(row["state"]),
+                state=row["state"],
             ),
             row["notification_id"],
         )

@@ -12,7 +12,7 @@ SNAPSHOTS_TABLE = f"{APPLICATION_NAME}_snapshots"
 # Fail fast instead of the library's default minutes of retries (NOTES pitfall 4).
 CONNECT_TIMEOUT_SECONDS = 5
 LOCK_TIMEOUT_SECONDS = 5
-DEFAULT_SNAPSHOT_INTERVAL = 100
+DEFAULT_SNAPSHOT_INTERVAL = 50
 
 
 def eventsourcing_env(

@@ -1,18 +1,24 @@
-"""Event payloads encoded with msgspec; decoded back to the types the event classes declare."""
+"""Event payloads encoded with msgspec, and decoded in one pass to the types each event class
+declares (dates, enums, UUIDs, tuples, structs), without an intermediate dict of builtins.
+
+A snapshot's state is typed by the aggregate class it names: its attributes decode to the
+types the aggregate's state classes annotate (domain/snapshots.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from functools import cache
-from typing import Any, get_type_hints
+from typing import Any, TypedDict, get_type_hints
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.utils import resolve_topic
 
-# Values JSON gives back as they were: no conversion needed on decode.
-_NATIVE: frozenset[Any] = frozenset({str, int, bool, float, str | None, int | None})
+from roadmap_svc.domain.snapshots import TypedSnapshot, state_types
+
 _SET_BY_MAPPER = frozenset({"originator_id", "originator_version"})
 
 
@@ -29,27 +35,50 @@ class MsgspecTranscoder(Transcoder):
 
 
 class MsgspecMapper(Mapper[UUID]):
-    """Restores dates, enums, tuples and structs that JSON flattened, from the event's types."""
-
     def __init__(self) -> None:
         super().__init__(transcoder=MsgspecTranscoder())
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        domain_event = super().to_domain_event(stored_event)
-        state = domain_event.__dict__
-        for name, annotation in typed_fields(type(domain_event)):
-            if name in state:
-                state[name] = msgspec.convert(state[name], annotation)
-        return domain_event
+        event_class = resolve_topic(stored_event.topic)
+        try:
+            state: dict[str, Any] = event_decoder(event_class).decode(stored_event.state)
+            if issubclass(event_class, TypedSnapshot):
+                aggregate_class = resolve_topic(state["topic"])
+                state["state"] = snapshot_state_decoder(aggregate_class).decode(state["state"])
+        except (msgspec.DecodeError, ValueError) as exc:
+            msg = (
+                f"cannot decode the stored {stored_event.topic} of {stored_event.originator_id}"
+                f" version {stored_event.originator_version}: {exc}"
+            )
+            raise MapperDeserialisationError(msg) from exc
+        originator_id = stored_event.originator_id
+        state["originator_id"] = (
+            originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        )
+        state["originator_version"] = stored_event.originator_version
+        domain_event = object.__new__(event_class)
+        object.__setattr__(domain_event, "__dict__", state)
+        return domain_event  # type: ignore[no-any-return]
 
 
 @cache
-def typed_fields(event_class: type[object]) -> tuple[tuple[str, Any], ...]:
-    if not dataclasses.is_dataclass(event_class):
-        return ()
+def event_decoder(event_class: type[object]) -> msgspec.json.Decoder[dict[str, Any]]:
+    """Decodes an event's stored fields straight to the types its class declares."""
     hints = get_type_hints(event_class)
-    return tuple(
-        (field.name, hints[field.name])
-        for field in dataclasses.fields(event_class)
-        if field.name not in _SET_BY_MAPPER and hints[field.name] not in _NATIVE
+    fields: dict[str, Any] = {
+        field.name: hints[field.name]
+        for field in dataclasses.fields(event_class)  # type: ignore[arg-type]
+        if field.name not in _SET_BY_MAPPER
+    }
+    if issubclass(event_class, TypedSnapshot):
+        fields["state"] = msgspec.Raw  # typed by the aggregate class it names, next
+    shape = TypedDict(f"{event_class.__name__}Stored", fields, total=False)  # type: ignore[misc]
+    return msgspec.json.Decoder(shape)
+
+
+@cache
+def snapshot_state_decoder(aggregate_class: type[Any]) -> msgspec.json.Decoder[dict[str, Any]]:
+    shape = TypedDict(  # type: ignore[misc]
+        f"{aggregate_class.__name__}State", state_types(aggregate_class), total=False
     )
+    return msgspec.json.Decoder(shape)
