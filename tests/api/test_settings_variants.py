@@ -13,7 +13,7 @@ from tests.api.helpers import Client, assert_problem, proposal
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def strict_client(database: DatabaseTarget) -> AsyncIterator[Client]:
     # No runners: the shared app's runner keeps the views; this one only waits briefly.
     settings = make_settings(require_if_match=True, read_wait_seconds=0.2)

@@ -40,7 +40,7 @@ META = EventMeta(actor="atomicity-test")
 
 @pytest.fixture
 def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=8))
+    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=2))
     try:
         yield application
     finally:

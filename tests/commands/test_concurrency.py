@@ -50,7 +50,7 @@ Result = Outcome | Exception
 @pytest.fixture
 def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
     application = RoadmapApplication(
-        env=eventsourcing_env(migrated_database, pool_size=8, aggregate_cache_size=1000)
+        env=eventsourcing_env(migrated_database, pool_size=3, aggregate_cache_size=1000)
     )
     try:
         yield application

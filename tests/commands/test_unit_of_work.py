@@ -27,7 +27,7 @@ INTERVAL = 5
 def _app(target: DatabaseTarget, *, cache: int, snapshots: int = INTERVAL) -> RoadmapApplication:
     return RoadmapApplication(
         env=eventsourcing_env(
-            target, pool_size=4, aggregate_cache_size=cache, snapshot_interval=snapshots
+            target, pool_size=2, aggregate_cache_size=cache, snapshot_interval=snapshots
         )
     )
 

@@ -698,7 +698,7 @@ def test_the_own_cycle_check_itself_is_right() -> None:
 operation = st.tuples(st.booleans(), st.sampled_from(NODES), st.sampled_from(NODES))
 
 
-@settings(database=None, deadline=None, max_examples=300)
+@settings(database=None, deadline=None)
 @given(st.lists(operation, max_size=40))
 def test_accepted_edges_never_form_a_cycle(
     operations: list[tuple[bool, UUID, UUID]],

@@ -1159,7 +1159,7 @@ def test_replaying_imported_history_reproduces_the_same_state() -> None:
 # ---- property: decisions follow TRANSITIONS -----------------------------------------------
 
 
-@settings(database=None, deadline=None, max_examples=200)
+@settings(database=None, deadline=None)
 @given(st.lists(st.sampled_from(list(DecisionKind)), max_size=15))
 def test_any_sequence_of_decisions_follows_the_transition_table(
     kinds: list[DecisionKind],

@@ -836,7 +836,7 @@ def test_replaying_a_prefix_gives_the_milestone_as_it_was() -> None:
 # ---- property: operations follow the table ------------------------------------------------
 
 
-@settings(database=None, deadline=None, max_examples=150)
+@settings(database=None, deadline=None)
 @given(st.lists(st.sampled_from(list(MilestoneOperation)), max_size=12))
 def test_any_sequence_of_operations_follows_the_table(
     operations: list[MilestoneOperation],

@@ -35,7 +35,7 @@ COMMANDS = 24
 @pytest.fixture
 def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
     application = RoadmapApplication(
-        env=eventsourcing_env(migrated_database, pool_size=4, aggregate_cache_size=1000)
+        env=eventsourcing_env(migrated_database, pool_size=2, aggregate_cache_size=1000)
     )
     try:
         yield application

@@ -30,6 +30,7 @@ MAX_BACKOFF_SECONDS = 10.0
 BATCH = 500  # events per transaction, at most
 POLL_SECONDS = 0.5  # the longest wait when no notification arrives
 PACE_SECONDS = 0.002  # the shortest time between two batches
+STOP_CHECK_SECONDS = 0.05  # how soon a waiting runner notices it is asked to stop
 
 
 class SupervisedRunner:
@@ -83,6 +84,15 @@ class SupervisedRunner:
             finally:
                 self._following = False
 
+    def _wait(self, listener: psycopg.Connection[Any]) -> None:
+        """Until a notification, POLL_SECONDS, or a stop; then take all queued notifications."""
+        deadline = time.monotonic() + POLL_SECONDS
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            if any(True for _ in listener.notifies(timeout=STOP_CHECK_SECONDS, stop_after=1)):
+                break
+        for _ in listener.notifies(timeout=0):
+            pass
+
     def _follow(self) -> None:
         view = construct_view(self.projection_class, self.view_class, self.env)
         try:
@@ -98,7 +108,7 @@ class SupervisedRunner:
                     last = time.monotonic()
                     found = _events_after(view, position)
                     if not found:
-                        _wait(listener)
+                        self._wait(listener)
                         continue
                     batch: list[Positioned] = [(mapper.to_domain_event(e), p) for e, p in found]
                     view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1][1]))
@@ -149,14 +159,6 @@ def _events_after(view: InitiativeSummaryView, position: int) -> list[tuple[Stor
         )
         for row in rows
     ]
-
-
-def _wait(listener: psycopg.Connection[Any]) -> None:
-    """Until a notification (or POLL_SECONDS); then take all queued ones with it."""
-    for _ in listener.notifies(timeout=POLL_SECONDS, stop_after=1):
-        pass
-    for _ in listener.notifies(timeout=0):
-        pass
 
 
 def start_runners(env: dict[str, str]) -> list[SupervisedRunner]:
