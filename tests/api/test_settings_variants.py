@@ -35,9 +35,16 @@ async def test_if_match_required_answers_428(strict_client: Client) -> None:
 
 
 async def test_a_position_the_view_cannot_reach_is_503_with_retry_after(
-    strict_client: Client,
+    migrated_database: DatabaseTarget,
 ) -> None:
-    response = await strict_client.get("/v1/initiatives", params={"min_position": 10**12})
+    # A database of its own with no runner at all: the view never gets the write.
+    settings = make_settings(read_wait_seconds=0.2)
+    app = create_app(settings, migrated_database, run_projections=False)
+    async with AsyncTestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        written = await client.post("/v1/initiatives", json=proposal())
+        position = written.json()["position"]
+        response = await client.get("/v1/initiatives", params={"min_position": position})
     body = assert_problem(response, 503, "projection-lagging")
-    assert body["min_position"] == 10**12
+    assert body["min_position"] == position
     assert response.headers["retry-after"] == "1"

@@ -16,6 +16,7 @@ from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from roadmap_svc.api.assignments import AssignmentController, MetricController
 from roadmap_svc.api.auth import authentication_middleware
+from roadmap_svc.api.bodies import check_json_body
 from roadmap_svc.api.decisions import DecisionController
 from roadmap_svc.api.dependencies import DEPENDENCIES
 from roadmap_svc.api.external_refs import ExternalRefController, ExternalRefLinkController
@@ -81,6 +82,7 @@ def create_app(
         ],
         dependencies=DEPENDENCIES,
         middleware=[authentication_middleware()],
+        before_request=check_json_body,
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={500: internal_error},
         lifespan=[lifespan],

@@ -19,6 +19,7 @@ from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.domain.text import LINE_PATTERN
 from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
 from roadmap_svc.projections.projection import InitiativeSummaryProjection
 from roadmap_svc.projections.registry import tracking_table
@@ -70,8 +71,8 @@ class InitiativeController(Controller):
         quarter: Annotated[
             str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
         ] = None,
-        owner: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        owner: Annotated[str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)] = None,
+        tag: Annotated[str | None, QueryParameter(max_length=40, pattern=LINE_PATTERN)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,

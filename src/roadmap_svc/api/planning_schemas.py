@@ -17,14 +17,17 @@ from roadmap_svc.domain.assignments import MAX_ASSIGNMENT_FTE, MAX_CAPACITY_FTE,
 from roadmap_svc.domain.metrics import Direction, Metric
 from roadmap_svc.domain.milestones import MAX_LAG_DAYS, DependencyType, Milestone
 from roadmap_svc.domain.team import MAX_WIP_LIMIT
+from roadmap_svc.domain.text import LINE_PATTERN, TOKEN_CHARACTERS
 
 AssignmentFTE = Annotated[float, msgspec.Meta(gt=0, le=MAX_ASSIGNMENT_FTE)]
 CapacityFTE = Annotated[float, msgspec.Meta(ge=0, le=MAX_CAPACITY_FTE)]
 WipLimit = Annotated[int, msgspec.Meta(ge=1, le=MAX_WIP_LIMIT)]
 LagDays = Annotated[int, msgspec.Meta(ge=-MAX_LAG_DAYS, le=MAX_LAG_DAYS)]
 System = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$", examples=["jira"])]
-ExternalKey = Annotated[str, msgspec.Meta(pattern=r"^\S{1,200}$", examples=["PROJ-123"])]
-Url = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2000)]
+ExternalKey = Annotated[
+    str, msgspec.Meta(pattern=rf"^{TOKEN_CHARACTERS}{{1,200}}$", examples=["PROJ-123"])
+]
+Url = Annotated[str, msgspec.Meta(pattern=rf"^https?://{TOKEN_CHARACTERS}+$", max_length=2000)]
 Value = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
 
 
@@ -85,7 +88,7 @@ class AssignmentRelease(_Input, kw_only=True):
 
 class MetricDefine(_Input, kw_only=True):
     name: ShortText
-    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=LINE_PATTERN)]
     baseline: Value
     target: Value
     direction: Direction

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 
 from roadmap_svc.domain import errors
+from roadmap_svc.domain.text import LINE_PATTERN, PROSE_PATTERN
 from roadmap_svc.storage.group_commit import CommitFailedError
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,13 @@ def from_storage_error(exc: CommitFailedError) -> ProblemDetailsException:
     )
 
 
+# msgspec names the regex a string failed; say what the text policy means instead.
+_PATTERN_MESSAGES = {
+    f"Expected `str` matching regex {LINE_PATTERN!r}": "must be one line without control "
+    "characters (no tabs or line breaks) or bidi overrides",
+    f"Expected `str` matching regex {PROSE_PATTERN!r}": "must not contain control characters "
+    "(tabs and line breaks are allowed)",
+}
 _NAMED_FIELD_MESSAGES = ("Object missing required field `", "Object contains unknown field `")
 _NO_BODY = "'data'"  # Litestar's message when a handler's body is absent (a KeyError)
 
@@ -140,6 +148,7 @@ def _validation_errors(extra: object) -> list[dict[str, Any]]:
         if message == _NO_BODY and item.get("source") == "body":
             found.append({"field": None, "message": "a JSON body is required", "source": "body"})
             continue
+        message = _PATTERN_MESSAGES.get(message, message)
         parts = [path.rstrip("`")] if path else []
         if message.startswith(_NAMED_FIELD_MESSAGES):
             parts.append(message.split("`")[1])

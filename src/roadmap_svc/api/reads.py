@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from roadmap_svc.api.problems import problem
 from roadmap_svc.application import APPLICATION_NAME
-from roadmap_svc.projections.positions import wait_for_position
+from roadmap_svc.projections.positions import (
+    event_store_position,
+    projection_position,
+    wait_for_position,
+)
+from roadmap_svc.storage.eventstore import EVENTS_TABLE
 from roadmap_svc.storage.pool import Pool
 
 
@@ -13,6 +18,22 @@ async def ensure_position(
 ) -> None:
     if min_position is None or min_position <= 0:
         return
+    if await projection_position(pool, tracking_table, APPLICATION_NAME) >= min_position:
+        return
+    # A position no write has returned yet cannot arrive by waiting: say so at once.
+    head = await event_store_position(pool, EVENTS_TABLE)
+    if min_position > head:
+        raise problem(
+            400,
+            "position-not-recorded",
+            "No such position yet",
+            f"min_position {min_position} is past the newest recorded event ({head}); "
+            "pass the position a write returned",
+            errors=[
+                {"field": "min_position", "message": "past the newest event", "source": "query"}
+            ],
+            event_store_position=head,
+        )
     if not await wait_for_position(
         pool, tracking_table, APPLICATION_NAME, min_position, wait_seconds
     ):

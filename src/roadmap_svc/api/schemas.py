@@ -14,21 +14,42 @@ from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.metrics import Metric
 from roadmap_svc.domain.milestones import Milestone
 from roadmap_svc.domain.stakeholders import Stance
+from roadmap_svc.domain.text import LINE_PATTERN, PROSE_PATTERN, normalised
 from roadmap_svc.projections.event_views import Decision, HistoryEntry
 
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+# The text policy (domain/text.py), at the schema edge: documented in the OpenAPI document.
+LINE = "One line: no control characters (tabs and line breaks neither), no bidi overrides."
+PROSE = "Text: line breaks and tabs allowed, no other control characters."
+ShortText = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=LINE_PATTERN, description=LINE)
+]
+LongText = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=20_000, pattern=PROSE_PATTERN, description=PROSE)
+]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=LINE_PATTERN)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=20)]
 QuarterText = Annotated[
     str, msgspec.Meta(pattern=r"^\d{4}-[Qq][1-4]$", examples=["2026-Q3"], max_length=7)
 ]
 Alternatives = Annotated[list[LongText], msgspec.Meta(max_length=20)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
+Reason = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=2_000, pattern=PROSE_PATTERN, description=PROSE)
+]
 
 
 class _Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Unknown fields are refused: a typo must not pass silently, nor a forged `actor`."""
+    """Unknown fields are refused: a typo must not pass silently, nor a forged `actor`.
+
+    Every string is NFC-normalised as it is decoded (the patterns above have checked it).
+    """
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if type(value) is str:
+                setattr(self, name, normalised(value))
+            elif type(value) is list:
+                setattr(self, name, [normalised(v) if type(v) is str else v for v in value])
 
 
 class InitiativePropose(_Input, kw_only=True):

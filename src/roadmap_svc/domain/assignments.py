@@ -49,9 +49,12 @@ def fte_value(field: str, value: float, *, maximum: float, allow_zero: bool = Fa
         raise InvalidValueError(field, "must be greater than 0" if not allow_zero else ">= 0")
     if value > maximum:
         raise InvalidValueError(field, f"must be at most {maximum:g}")
-    if abs(value * 100 - round(value * 100)) > 1e-6:  # noqa: PLR2004 - float tolerance
+    rounded = float(round(value, 2))
+    if abs(value - rounded) > 1e-9:  # noqa: PLR2004 - float tolerance
         raise InvalidValueError(field, "at most two decimals (e.g. 0.25)")
-    return float(round(value, 2))
+    if rounded == 0 and not allow_zero:  # e.g. 1e-12 or 5e-324: zero once in hundredths
+        raise InvalidValueError(field, "must be at least 0.01")
+    return rounded
 
 
 class Assignments(InitiativePart):

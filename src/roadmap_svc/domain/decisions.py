@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from roadmap_svc.domain.dates import plausible_date
 from roadmap_svc.domain.errors import InvalidValueError
 from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.domain.lifecycle import DecisionKind, Status, next_status
@@ -77,7 +78,7 @@ class Decisions(Stakeholders):
             fields["stakeholders_without_stance"] = self.stakeholders_without_stance
         elif kind is DecisionKind.DEFER:
             fields["quarter"] = str(self._deferral_quarter(quarter, today))
-            if revisit_on is not None and revisit_on < today:
+            if revisit_on is not None and plausible_date("revisit_on", revisit_on) < today:
                 raise InvalidValueError("revisit_on", "must not be in the past")
             fields["revisit_on"] = revisit_on
         return self._record(
