@@ -1,4 +1,4 @@
-"""The `roadmap-svc` command: serve, migrate, tokens, rebuild, openapi."""
+"""The `roadmap-svc` command: serve, migrate, tokens, rebuild, projections, openapi."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 import msgspec
+import psycopg
 import uvicorn
 import yaml
 
@@ -113,6 +114,40 @@ def _rebuild(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _projections_status(settings: Settings, _: argparse.Namespace) -> int:
+    from roadmap_svc.projections.status import views_status  # noqa: PLC0415
+
+    with open_database(settings) as target:
+        migrate_database(target)
+        with psycopg.connect(target.dsn) as conn:
+            statuses = views_status(conn)
+    for view in statuses:
+        print(msgspec.json.encode(view).decode())
+        if view.failure is not None:
+            print(
+                f"roadmap-svc: view {view.name} waits at position {view.failure.position} "
+                f"({view.failure.topic} {view.failure.originator_id} "
+                f"v{view.failure.originator_version}), attempt {view.failure.attempts}: "
+                f"{view.failure.error}; fix it, then `roadmap-svc projections retry`",
+                file=sys.stderr,
+            )
+    return 1 if any(view.failure is not None for view in statuses) else 0
+
+
+def _projections_retry(settings: Settings, args: argparse.Namespace) -> int:
+    from roadmap_svc.projections import failures  # noqa: PLC0415
+
+    with open_database(settings) as target:
+        migrate_database(target)
+        with psycopg.connect(target.dsn, autocommit=True) as conn:
+            cleared = failures.clear(conn, args.name)
+    for failure in cleared:
+        print(f"view {failure.view}: retrying the event at position {failure.position} now")
+    if not cleared:
+        print("no view waits at a failed event", file=sys.stderr)
+    return 0
+
+
 def _openapi(settings: Settings, args: argparse.Namespace) -> int:
     text = openapi_yaml(settings)
     if args.output == "-":
@@ -151,6 +186,18 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rebuild", help="reset every view; it is rebuilt from events at the next start"
     ).set_defaults(run=_rebuild)
+
+    projections = commands.add_parser("projections", help="see and retry the views")
+    view_commands = projections.add_subparsers(required=True, metavar="ACTION")
+    view_commands.add_parser(
+        "status",
+        help="each view's position, lag and the event it waits at (JSON lines); exit 1 if one waits",
+    ).set_defaults(run=_projections_status)
+    retry = view_commands.add_parser(
+        "retry", help="after a fix: a view waiting at a failed event tries it again now"
+    )
+    retry.add_argument("name", nargs="?", help="one view (default: every view)")
+    retry.set_defaults(run=_projections_retry)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for stdout")

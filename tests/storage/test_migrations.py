@@ -14,7 +14,11 @@ from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.migrations import MIGRATIONS_DIR, MigrationError, migrate
 
-OUR_FILES = ["0001_create_initiative_summary_view.sql", "0002_create_api_tokens.sql"]
+OUR_FILES = [
+    "0001_create_initiative_summary_view.sql",
+    "0002_create_api_tokens.sql",
+    "0003_create_projection_failures.sql",
+]
 EXPECTED_TABLES = (
     "roadmap_events",
     "roadmap_snapshots",
@@ -116,28 +120,28 @@ def test_new_migration_is_applied_after_the_old_ones(
     fresh_database: DatabaseTarget, migrations_copy: Path
 ) -> None:
     migrate(fresh_database, migrations_copy)
-    (migrations_copy / "0003_create_extra.sql").write_text("CREATE TABLE extra (id int);\n")
+    (migrations_copy / "9999_create_extra.sql").write_text("CREATE TABLE extra (id int);\n")
 
-    assert migrate(fresh_database, migrations_copy) == ["0003_create_extra.sql"]
+    assert migrate(fresh_database, migrations_copy) == ["9999_create_extra.sql"]
     assert "extra" in _tables(fresh_database)
-    assert [name for name, _ in _ledger(fresh_database)] == [*OUR_FILES, "0003_create_extra.sql"]
+    assert [name for name, _ in _ledger(fresh_database)] == [*OUR_FILES, "9999_create_extra.sql"]
 
 
 def test_failing_migration_is_rolled_back_and_not_recorded(
     fresh_database: DatabaseTarget, migrations_copy: Path
 ) -> None:
     migrate(fresh_database, migrations_copy)
-    broken = migrations_copy / "0003_broken.sql"
+    broken = migrations_copy / "9998_broken.sql"
     broken.write_text("CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n")
 
-    with pytest.raises(MigrationError, match=r"0003_broken\.sql") as raised:
+    with pytest.raises(MigrationError, match=r"9998_broken\.sql") as raised:
         migrate(fresh_database, migrations_copy)
     assert isinstance(raised.value.__cause__, psycopg.errors.UndefinedTable)
     assert "half_done" not in _tables(fresh_database)
     assert [name for name, _ in _ledger(fresh_database)] == OUR_FILES
 
     broken.write_text("CREATE TABLE half_done (id int);\n")  # fixed before it was ever applied
-    assert migrate(fresh_database, migrations_copy) == ["0003_broken.sql"]
+    assert migrate(fresh_database, migrations_copy) == ["9998_broken.sql"]
     assert "half_done" in _tables(fresh_database)
 
 

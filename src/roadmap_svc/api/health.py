@@ -11,6 +11,7 @@ from roadmap_svc.api.state import AppState
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections.positions import event_store_position, projection_position
 from roadmap_svc.projections.registry import tracking_table
+from roadmap_svc.projections.runner import SupervisedRunner
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 
 
@@ -25,17 +26,7 @@ class HealthController(Controller):
     async def ready(self, app_state: AppStateDep) -> Response[schemas.Readiness]:
         try:
             head = await event_store_position(app_state.pool, EVENTS_TABLE)
-            projections = [
-                await _status(
-                    app_state,
-                    runner.projection_class,
-                    runner.restarts,
-                    runner.last_error,
-                    running=runner.is_running,
-                    head=head,
-                )
-                for runner in app_state.runners
-            ]
+            projections = [await _status(app_state, runner, head) for runner in app_state.runners]
         except (OSError, asyncpg.PostgresError) as exc:
             body = schemas.Readiness(
                 status=f"database unavailable: {type(exc).__name__}",
@@ -43,9 +34,18 @@ class HealthController(Controller):
                 projections=[],
             )
             return Response(body, status_code=503)
-        ready = all(p.running for p in projections)
+        stuck = [p.failure for p in projections if p.failure is not None]
+        ready = not stuck and all(p.running for p in projections)
+        if stuck:
+            status = "; ".join(
+                f"view {f.view} cannot apply the event at position {f.position} "
+                f"({f.originator_id} v{f.originator_version}): {f.error}"
+                for f in stuck
+            )
+        else:
+            status = "ready" if ready else "projections not running"
         body = schemas.Readiness(
-            status="ready" if ready else "projections not running",
+            status=status,
             event_store_position=head,
             projections=projections,
         )
@@ -53,22 +53,17 @@ class HealthController(Controller):
 
 
 async def _status(
-    app_state: AppState,
-    projection_class: type,
-    restarts: int,
-    last_error: str | None,
-    *,
-    running: bool,
-    head: int,
+    app_state: AppState, runner: SupervisedRunner, head: int
 ) -> schemas.ProjectionStatus:
     position = await projection_position(
-        app_state.pool, tracking_table(projection_class), APPLICATION_NAME
+        app_state.pool, tracking_table(runner.projection_class), APPLICATION_NAME
     )
     return schemas.ProjectionStatus(
-        name=projection_class.name,  # type: ignore[attr-defined]
-        running=running,
+        name=runner.name,
+        running=runner.is_running,
         position=position,
         lag=max(head - position, 0),
-        restarts=restarts,
-        last_error=last_error,
+        restarts=runner.restarts,
+        last_error=runner.last_error,
+        failure=runner.failure,
     )

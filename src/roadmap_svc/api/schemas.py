@@ -16,6 +16,7 @@ from roadmap_svc.domain.milestones import Milestone
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.domain.text import LINE_PATTERN, PROSE_PATTERN, normalised
 from roadmap_svc.projections.event_views import Decision, HistoryEntry
+from roadmap_svc.projections.failures import PoisonEvent
 
 # The text policy (domain/text.py), at the schema edge: documented in the OpenAPI document.
 LINE = "One line: no control characters (tabs and line breaks neither), no bidi overrides."
@@ -212,6 +213,8 @@ class ProjectionStatus(msgspec.Struct, kw_only=True):
     lag: int
     restarts: int
     last_error: str | None
+    # The event this view cannot apply and waits at (retrying), if any.
+    failure: PoisonEvent | None = None
 
 
 class Readiness(msgspec.Struct, kw_only=True):

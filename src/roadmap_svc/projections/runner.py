@@ -12,14 +12,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import Projection
 from psycopg.conninfo import make_conninfo
 
 from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.projections import failures
+from roadmap_svc.projections.failures import PoisonEventError
 from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView, Positioned
 from roadmap_svc.projections.registry import PROJECTIONS, construct_view
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
@@ -31,6 +36,17 @@ BATCH = 500  # events per transaction, at most
 POLL_SECONDS = 0.5  # the longest wait when no notification arrives
 PACE_SECONDS = 0.002  # the shortest time between two batches
 STOP_CHECK_SECONDS = 0.05  # how soon a waiting runner notices it is asked to stop
+FIRST_POISON_BACKOFF_SECONDS = 1.0  # then 2, 4, ... up to:
+MAX_POISON_BACKOFF_SECONDS = 300.0
+RETRY_CHECK_SECONDS = 1.0  # how soon a runner waiting at a poison event sees `retry`
+# Not the event's fault: the connection or the server. Retried without naming an event.
+TRANSIENT_ERRORS = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    OSError,
+)
 
 
 class SupervisedRunner:
@@ -45,6 +61,8 @@ class SupervisedRunner:
         self.env = env
         self.restarts = 0
         self.last_error: str | None = None
+        self.failure: failures.PoisonEvent | None = None  # the event the view waits at
+        self._conninfo = conninfo(env)
         self._stopping = threading.Event()
         self._following = False
         self._progressed = False
@@ -73,6 +91,9 @@ class SupervisedRunner:
             self._progressed = False
             try:
                 self._follow()
+            except PoisonEventError as exc:
+                self.last_error = f"{exc}: {_cause(exc)}"
+                self._wait_at_poison(exc)
             except Exception as exc:
                 if self._progressed:  # it got past something since the last failure
                     backoff = 0.1
@@ -83,6 +104,74 @@ class SupervisedRunner:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             finally:
                 self._following = False
+
+    def _wait_at_poison(self, exc: PoisonEventError) -> None:
+        """Record the event the view cannot apply, say so once, and wait for the next try:
+        after a back-off that doubles up to MAX_POISON_BACKOFF_SECONDS, or at once when an
+        operator clears the failure (`roadmap-svc projections retry`)."""
+        now = datetime.now(UTC)
+        previous = self.failure if self.failure and self.failure.position == exc.position else None
+        attempts = 1 if previous is None else previous.attempts + 1
+        backoff = min(
+            FIRST_POISON_BACKOFF_SECONDS * 2 ** (attempts - 1), MAX_POISON_BACKOFF_SECONDS
+        )
+        self.failure = failures.PoisonEvent(
+            view=self.name,
+            position=exc.position,
+            topic=exc.topic,
+            originator_id=exc.originator_id,
+            originator_version=exc.originator_version,
+            error=_cause(exc),
+            attempts=attempts,
+            first_failed_at=now if previous is None else previous.first_failed_at,
+            last_failed_at=now,
+            next_attempt_at=now + timedelta(seconds=backoff),
+        )
+        if previous is None:
+            logger.error(
+                "projection %s cannot apply the event at position %d (%s %s v%d); it waits "
+                "there and retries, next in %.0fs",
+                self.name,
+                exc.position,
+                exc.topic,
+                exc.originator_id,
+                exc.originator_version,
+                backoff,
+                exc_info=exc.__cause__,
+            )
+        else:
+            logger.warning(
+                "projection %s still cannot apply the event at position %d (attempt %d: %s); "
+                "next try in %.0fs",
+                self.name,
+                exc.position,
+                attempts,
+                _cause(exc),
+                backoff,
+            )
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                failures.record(conn, self.failure)
+                deadline = time.monotonic() + backoff
+                while not self._stopping.wait(min(RETRY_CHECK_SECONDS, backoff)):
+                    if time.monotonic() >= deadline or not failures.is_recorded(conn, self.name):
+                        return
+        except psycopg.Error:
+            logger.warning("projection %s: could not record its failure", self.name, exc_info=True)
+            self._stopping.wait(backoff)
+
+    def _got_past_failure(self, position: int) -> None:
+        if self.failure is None or position < self.failure.position:
+            return
+        logger.info(
+            "projection %s applied the event at position %d it had failed on",
+            self.name,
+            self.failure.position,
+        )
+        self.failure = None
+        self.last_error = None
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            failures.clear(conn, self.name)
 
     def _wait(self, listener: psycopg.Connection[Any]) -> None:
         """Until a notification, POLL_SECONDS, or a stop; then take all queued notifications."""
@@ -110,26 +199,30 @@ class SupervisedRunner:
                     if not found:
                         self._wait(listener)
                         continue
-                    batch: list[Positioned] = [(mapper.to_domain_event(e), p) for e, p in found]
-                    view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1][1]))
-                    position = found[-1][1]
+                    position = _apply(view, mapper, found)
                     self._progressed = True
+                    self._got_past_failure(position)
         finally:
             view.datastore.close()
+
+
+def conninfo(env: dict[str, str]) -> str:
+    """A psycopg connection string for the library's POSTGRES_* environment."""
+    return make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
+    )
 
 
 class _listening:  # noqa: N801 - a context manager
     """A connection LISTENing on the event store's channel (NOTIFY at every commit)."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self._conninfo = make_conninfo(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
-        )
+        self._conninfo = conninfo(env)
 
     def __enter__(self) -> psycopg.Connection[Any]:
         self._conn = psycopg.connect(self._conninfo, autocommit=True)
@@ -138,6 +231,39 @@ class _listening:  # noqa: N801 - a context manager
 
     def __exit__(self, *exc: object) -> None:
         self._conn.close()
+
+
+def _apply(
+    view: InitiativeSummaryView, mapper: MsgspecMapper, found: list[tuple[StoredEvent, int]]
+) -> int:
+    """Apply a batch in one transaction; if it fails other than by a lost connection, apply
+    its events one by one, so every event before a poison one is kept and the poison one is
+    named (PoisonEventError). Returns the position reached."""
+    try:
+        batch: list[Positioned] = [(mapper.to_domain_event(e), p) for e, p in found]
+        view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1][1]))
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:  # noqa: BLE001 - which event, and why, is found below
+        for stored, position in found:
+            try:
+                event = mapper.to_domain_event(stored)
+                view.apply_events([(event, position)], Tracking(APPLICATION_NAME, position))
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as exc:
+                raise PoisonEventError(
+                    position,
+                    stored.topic,
+                    UUID(str(stored.originator_id)),
+                    stored.originator_version,
+                ) from exc
+    return found[-1][1]
+
+
+def _cause(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc
+    return f"{type(cause).__name__}: {cause}"
 
 
 _EVENTS_AFTER = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"  # noqa: E501, S608 - constant
