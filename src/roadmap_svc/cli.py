@@ -191,7 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     view_commands = projections.add_subparsers(required=True, metavar="ACTION")
     view_commands.add_parser(
         "status",
-        help="each view's position, lag and the event it waits at (JSON lines); exit 1 if one waits",
+        help="each view's position, lag and the event it waits at (JSON lines); exit 1 if"
+        " one waits",
     ).set_defaults(run=_projections_status)
     retry = view_commands.add_parser(
         "retry", help="after a fix: a view waiting at a failed event tries it again now"
