@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from roadmap_svc.domain.roles import Role
 from tests.api.helpers import Client, assert_problem, history_types, proposal, propose
 
@@ -54,6 +56,31 @@ async def test_auditor_reads_history_but_cannot_write(
 
     assert history.status_code == 200
     assert_problem(write, 403, "forbidden")
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [(Role.VIEWER, False), (Role.EDITOR, False), (Role.AUDITOR, True), (Role.ADMIN, True)],
+)
+async def test_histories_are_for_auditors_and_admins(
+    client: Client, tokens: dict[Role, str], role: Role, allowed: bool
+) -> None:
+    """Histories name actors, reasons and request ids; the decision log stays for every reader."""
+    headers = {"Authorization": f"Bearer {tokens[role]}"}
+    created = await propose(client)
+    team = await client.post("/v1/teams", json={"name": f"audit-{created['id'][:8]}"})
+    assert team.status_code == 201, team.text
+    for url in (
+        f"/v1/initiatives/{created['id']}/history",
+        f"/v1/teams/{team.json()['id']}/history",
+    ):
+        response = await client.get(url, headers=headers)
+        if allowed:
+            assert response.status_code == 200, response.text
+        else:
+            assert_problem(response, 403, "forbidden")
+    decisions = await client.get(f"/v1/initiatives/{created['id']}/decisions", headers=headers)
+    assert decisions.status_code == 200, decisions.text
 
 
 async def test_the_actor_is_the_token_name_never_the_body(

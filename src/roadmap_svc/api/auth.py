@@ -1,8 +1,8 @@
 """Bearer API tokens: who is calling, and whether their role may call this route.
 
 One middleware does both: it authenticates the token, then checks the roles the route
-declares in its `opt` (`opt=READ` or `opt=WRITE`). Litestar's guards would do the second
-step too, but copy the route handler object for every guard call of every request.
+declares in its `opt` (`opt=READ`, `opt=WRITE` or `opt=AUDIT`). Litestar's guards would do the
+second step too, but copy the route handler object for every guard call of every request.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from litestar.middleware import (
 
 from roadmap_svc.api.problems import problem
 from roadmap_svc.api.state import AppState
-from roadmap_svc.domain.roles import READ_ROLES, WRITE_ROLES, Role
+from roadmap_svc.domain.roles import AUDIT_ROLES, READ_ROLES, WRITE_ROLES, Role
 from roadmap_svc.storage.tokens import Principal, find_principal, hash_token
 
 ADMIN_TOKEN_NAME = "admin"  # noqa: S105 - a name, not a secret; the actor recorded for writes made with ROADMAP_ADMIN_TOKEN
@@ -83,6 +83,8 @@ def authentication_middleware() -> DefineMiddleware:
 ROLES_KEY = "roles"
 READ: dict[str, Any] = {ROLES_KEY: READ_ROLES}
 WRITE: dict[str, Any] = {ROLES_KEY: WRITE_ROLES}
+# Histories name who did what, why and from which request: for auditors (and admins).
+AUDIT: dict[str, Any] = {ROLES_KEY: AUDIT_ROLES}
 
 
 def check_role(principal: Principal, handler: BaseRouteHandler) -> None:

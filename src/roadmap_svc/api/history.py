@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.params import FromPath
 
 from roadmap_svc.api import schemas
-from roadmap_svc.api.auth import READ
+from roadmap_svc.api.auth import AUDIT
 from roadmap_svc.api.dependencies import PoolDep
 from roadmap_svc.domain.details import InitiativeProposed
 from roadmap_svc.domain.errors import NotFoundError
@@ -25,7 +25,9 @@ class HistoryController(Controller):
     @get(
         "/",
         operation_id="GetInitiativeHistory",
-        opt=READ,
+        opt=AUDIT,
+        description="For auditor and admin tokens: each event names its actor, reason and "
+        "request id.",
         summary="Every event of an initiative, oldest first",
     )
     async def history(self, initiative_id: FromPath[UUID], pool: PoolDep) -> schemas.History:

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api import schemas
-from roadmap_svc.api.auth import READ, WRITE
+from roadmap_svc.api.auth import AUDIT, READ, WRITE
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
@@ -121,7 +121,9 @@ class TeamController(Controller):
     @get(
         "/{team_id:uuid}/history",
         operation_id="GetTeamHistory",
-        opt=READ,
+        opt=AUDIT,
+        description="For auditor and admin tokens: each event names its actor, reason and "
+        "request id.",
         summary="Every event of a team, oldest first",
     )
     async def history(self, team_id: FromPath[UUID], pool: PoolDep) -> schemas.History:
