@@ -189,3 +189,26 @@ async def test_min_position_past_the_newest_event_is_a_4xx_at_once(client: Clien
     response = await client.get(f"/v1/initiatives?min_position={head + 1000}")
     problem = assert_problem(response, 400, "position-not-recorded")
     assert problem["event_store_position"] >= head
+
+
+async def test_options_lists_every_method_of_a_shared_path(client: Client) -> None:
+    created = await propose(client)
+    for path, methods in [
+        ("/v1/initiatives", "GET, OPTIONS, POST"),
+        (f"/v1/initiatives/{created['id']}", "GET, OPTIONS, PATCH"),
+    ]:
+        response = await client.options(path)
+        assert response.status_code == 204, response.text
+        assert response.headers["allow"] == methods
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"x-big": "a" * 40_000}, {f"x-h{n}": "v" for n in range(150)}],
+    ids=["one-huge-header", "too-many-headers"],
+)
+async def test_oversized_headers_are_431(client: Client, headers: dict[str, str]) -> None:
+    before = await head_position(client)
+    response = await client.post("/v1/initiatives", json=proposal(), headers=headers)
+    assert_problem(response, 431, "headers-too-large")
+    assert await head_position(client) == before

@@ -20,10 +20,12 @@ from roadmap_svc.api.bodies import check_json_body
 from roadmap_svc.api.decisions import DecisionController
 from roadmap_svc.api.dependencies import DEPENDENCIES
 from roadmap_svc.api.external_refs import ExternalRefController, ExternalRefLinkController
+from roadmap_svc.api.header_limits import bounded_headers
 from roadmap_svc.api.health import HealthController
 from roadmap_svc.api.history import HistoryController
 from roadmap_svc.api.initiatives import InitiativeController
 from roadmap_svc.api.milestones import MilestoneController
+from roadmap_svc.api.options import allow_every_method
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
@@ -81,7 +83,7 @@ def create_app(
             TeamController,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[authentication_middleware()],
+        middleware=[bounded_headers, allow_every_method, authentication_middleware()],
         before_request=check_json_body,
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={500: internal_error},

@@ -28,6 +28,7 @@ _HTTP_KINDS = {
     415: ("unsupported-media-type", "Unsupported media type"),
     428: ("precondition-required", "If-Match required"),
     429: ("rate-limited", "Too many requests"),
+    431: ("headers-too-large", "Request headers too large"),
     503: ("unavailable", "Service unavailable"),
 }
 
