@@ -21,7 +21,7 @@ from roadmap_svc.storage.connect import open_database
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.migrations import MigrationError
-from roadmap_svc.storage.tokens import TokenNameTakenError, create_token
+from roadmap_svc.storage.tokens import TokenNameTakenError, create_token, revoke_token
 
 logger = logging.getLogger("roadmap_svc")
 
@@ -104,6 +104,17 @@ def _tokens_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _tokens_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    with open_database(settings) as target:
+        migrate_database(target)
+        revoked = revoke_token(target, args.name)
+    if not revoked:
+        print(f"roadmap-svc: no active token named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"token {args.name!r} revoked: it is refused from now on")
+    return 0
+
+
 def _rebuild(settings: Settings, _: argparse.Namespace) -> int:
     from roadmap_svc.projections.runner import rebuild_all  # noqa: PLC0415
 
@@ -182,6 +193,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--name", required=True, help="recorded as the actor of its writes")
     create.set_defaults(run=_tokens_create)
+    revoke = token_commands.add_parser("revoke", help="refuse a token from now on")
+    revoke.add_argument("--name", required=True)
+    revoke.set_defaults(run=_tokens_revoke)
 
     commands.add_parser(
         "rebuild", help="reset every view; it is rebuilt from events at the next start"

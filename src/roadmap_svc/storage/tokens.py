@@ -19,6 +19,9 @@ from roadmap_svc.storage.pool import Pool
 
 TOKEN_PREFIX = "rmp_"  # noqa: S105 - marks tokens in logs and secret scanners
 INSERT_TOKEN = "INSERT INTO api_tokens (id, name, role, token_hash) VALUES (%s, %s, %s, %s)"  # noqa: S105
+REVOKE_TOKEN = (
+    "UPDATE api_tokens SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL RETURNING id"  # noqa: S105
+)
 FIND_BY_HASH = "SELECT name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
 
 
@@ -44,6 +47,13 @@ def create_token(target: DatabaseTarget, name: str, role: Role) -> str:
     except psycopg.errors.UniqueViolation:
         raise TokenNameTakenError(f"a token named {name!r} exists already") from None
     return token
+
+
+def revoke_token(target: DatabaseTarget, name: str) -> bool:
+    """Refuse the named token from now on (its row stays, for the record); False if unknown."""
+    with psycopg.connect(target.dsn, autocommit=True) as conn:
+        revoked = conn.execute(REVOKE_TOKEN, (name,)).fetchone()
+    return revoked is not None
 
 
 async def find_principal(pool: Pool, token: str) -> Principal | None:
