@@ -4,7 +4,7 @@ through the lifecycle, milestones and re-plans, dependencies (no cycle, ever), t
 unique names, assignments. After every step the stored initiative and its summary view (the
 view's own fold over the stored events) equal the model's answer.
 
-Quick profile: a few hundred steps; `./dev test-extended`: tens of thousands.
+Quick profile: 10 runs of up to 40 steps per backend; `./dev test-extended`: 250 runs.
 """
 
 from __future__ import annotations
