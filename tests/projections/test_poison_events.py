@@ -191,6 +191,7 @@ async def test_readyz_and_the_operator_command_name_the_view_the_event_and_the_e
     assert f"view {VIEW} cannot apply the event at position {bad}" in body["status"]
     failure = body["projections"][0]["failure"]
     assert (failure["view"], failure["position"], failure["originator_version"]) == (VIEW, bad, 1)
+    assert body["projections"][0]["running"] is False  # waiting at the event
     assert "NUL" in failure["error"], failure  # PostgreSQL text cannot hold it
 
     monkeypatch.setenv("ROADMAP_DATABASE_URL", migrated_database.dsn)

@@ -92,6 +92,7 @@ class SupervisedRunner:
             try:
                 self._follow()
             except PoisonEventError as exc:
+                self._following = False  # waiting at the event, not following the log
                 self.last_error = f"{exc}: {_cause(exc)}"
                 self._wait_at_poison(exc)
             except Exception as exc:
