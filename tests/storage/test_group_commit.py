@@ -220,7 +220,9 @@ def test_a_read_aggregate_changed_earlier_in_the_same_batch_refuses_the_reader(
     assert reader.find(Initiative, writer_id) is not None  # read, not changed
 
     with one_batch(migrated_database, app, 2):
-        futures = _submit([writer.commit, reader.commit])
+        futures = _submit([writer.commit])  # queued first, so earlier in the batch
+        _until(lambda: app.committer._queue.qsize() == 1)  # noqa: SLF001
+        futures += _submit([reader.commit])
     results = _results(futures)
 
     assert isinstance(results[0], int)
