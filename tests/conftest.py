@@ -32,11 +32,13 @@ from litestar.testing import AsyncTestClient
 from psycopg import sql
 
 from roadmap_svc.api.app import create_app
+from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
 from roadmap_svc.domain.roles import Role
 from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.embedded import embedded_postgres
+from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.server import drop_database, ensure_database
 from roadmap_svc.storage.tokens import create_token
 
@@ -270,6 +272,17 @@ def make_settings(**overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
+    """The application on an empty database of its own (modules needing other settings
+    define their own `app`)."""
+    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=2))
+    try:
+        yield application
+    finally:
+        application.close()
 
 
 @pytest.fixture(scope="session")

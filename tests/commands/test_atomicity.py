@@ -6,7 +6,6 @@ unchanged afterwards, besides the versions of every aggregate the command touche
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from uuid import UUID, uuid4
 
@@ -31,36 +30,14 @@ from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.milestones import DependencyType
 from roadmap_svc.domain.team import Team
 from roadmap_svc.domain.team_names import TeamName, team_name_id
-from roadmap_svc.storage.database import DatabaseTarget
-from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.group_commit import CommitConflictError
+from tests.application_helpers import propose
 
 META = EventMeta(actor="atomicity-test")
 
 
-@pytest.fixture
-def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=2))
-    try:
-        yield application
-    finally:
-        application.close()
-
-
 def position(app: RoadmapApplication) -> int | None:
     return app.recorder.max_notification_id()
-
-
-def propose(app: RoadmapApplication, title: str = "Initiative") -> UUID:
-    return app.propose_initiative(
-        title=title,
-        problem_statement="Planning is slow.",
-        business_case="Faster planning.",
-        owner="owner",
-        sponsor=None,
-        tags=(),
-        meta=META,
-    ).id
 
 
 def add_milestone(app: RoadmapApplication, initiative_id: UUID) -> UUID:

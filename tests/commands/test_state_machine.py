@@ -9,7 +9,7 @@ Quick profile: 10 runs of up to 40 steps per backend; `./dev test-extended`: 250
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import ClassVar, cast
@@ -34,8 +34,7 @@ from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.milestones import DependencyType
 from roadmap_svc.projections.initiative_summary import fold
-from roadmap_svc.storage.database import DatabaseTarget
-from roadmap_svc.storage.eventstore import eventsourcing_env
+from tests.application_helpers import meta_of
 
 OPEN = {"proposed", "approved", "in_progress", "paused"}
 # decision -> {from status: to status}; reject, defer and cancel from every open status
@@ -54,7 +53,7 @@ FIRST_DAY = date(2030, 1, 1)
 
 
 def _meta() -> EventMeta:
-    return EventMeta(actor="model", request_id=uuid4().hex)
+    return meta_of("model")
 
 
 @dataclass
@@ -73,6 +72,16 @@ class ModelInitiative:
     quarter: str | None = None
     milestones: dict[UUID, ModelMilestone] = field(default_factory=dict)
     active_assignments: set[tuple[UUID, str]] = field(default_factory=set)
+
+
+def _refused(refusal: type[Exception] | None, call: Callable[[], object]) -> bool:
+    """Make the call; True when the model expected it refused (and the service refused it)."""
+    if refusal is None:
+        call()
+        return False
+    with pytest.raises(refusal):
+        call()
+    return True
 
 
 class Roadmap(RuleBasedStateMachine):
@@ -223,11 +232,8 @@ class Roadmap(RuleBasedStateMachine):
                 expected_version=None,
             )
 
-        if refusal is not None:
-            with pytest.raises(refusal):
-                call()
+        if _refused(refusal, call):
             return
-        call()
         known.target, known.slips = to_date, known.slips + 1
         if known.status == "missed":
             known.status = "planned"  # a missed milestone re-planned is planned again
@@ -260,11 +266,8 @@ class Roadmap(RuleBasedStateMachine):
                 initiative, milestone, reason="model", meta=_meta(), expected_version=None
             ),
         }
-        if refusal is not None:
-            with pytest.raises(refusal):
-                calls[operation]()
+        if _refused(refusal, calls[operation]):
             return
-        calls[operation]()
         self.milestone_of[milestone].status = after
         self._accepted(initiative)
 
@@ -293,11 +296,8 @@ class Roadmap(RuleBasedStateMachine):
                 expected_version=None,
             )
 
-        if refusal is not None:
-            with pytest.raises(refusal):
-                call()
+        if _refused(refusal, call):
             return
-        call()
         self.milestone_of[downstream].upstream.add(upstream)
         self._accepted(initiative)
 
@@ -377,15 +377,6 @@ class Roadmap(RuleBasedStateMachine):
                 model.quarter,
             )
         self.touched.clear()
-
-
-@pytest.fixture
-def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=2))
-    try:
-        yield application
-    finally:
-        application.close()
 
 
 def _run(

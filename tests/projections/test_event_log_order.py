@@ -18,26 +18,17 @@ import psycopg
 import pytest
 
 from roadmap_svc.application import RoadmapApplication
-from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView
 from roadmap_svc.projections.projection import InitiativeSummaryProjection
 from roadmap_svc.projections.registry import construct_view
 from roadmap_svc.projections.runner import _events_after
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
+from tests.application_helpers import propose
 
 EXTENDED = os.environ.get("HYPOTHESIS_PROFILE") == "extended"
 EVENTS = int(os.environ.get("LOG_EVENTS", "50000" if EXTENDED else "1000"))
 WRITERS = 3
-
-
-@pytest.fixture
-def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    application = RoadmapApplication(env=eventsourcing_env(migrated_database, pool_size=4))
-    try:
-        yield application
-    finally:
-        application.close()
 
 
 @pytest.fixture
@@ -100,15 +91,7 @@ def _a_stored_event(app: RoadmapApplication, target: DatabaseTarget) -> tuple[st
 
 
 def _propose(app: RoadmapApplication) -> None:
-    app.propose_initiative(
-        title="log",
-        problem_statement="p",
-        business_case="b",
-        owner="o",
-        sponsor=None,
-        tags=(),
-        meta=EventMeta(actor="log", request_id=uuid4().hex),
-    )
+    propose(app, "log")
 
 
 def test_every_committed_event_is_seen_once_and_in_order(

@@ -20,12 +20,12 @@ from psycopg.rows import dict_row
 from roadmap_svc import cli
 from roadmap_svc.api.app import create_app
 from roadmap_svc.application import RoadmapApplication
-from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.projections import failures, runner
 from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
 from roadmap_svc.projections.status import views_status
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
+from tests.application_helpers import propose
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 VIEW = "initiative_summary"
@@ -38,25 +38,12 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "RETRY_CHECK_SECONDS", 0.02)
 
 
-@pytest.fixture
-def app(migrated_database: DatabaseTarget) -> Iterator[RoadmapApplication]:
-    application = RoadmapApplication(env=eventsourcing_env(migrated_database))
-    try:
-        yield application
-    finally:
-        application.close()
-
-
 def _propose(app: RoadmapApplication, title: str) -> int:
-    return app.propose_initiative(
-        title=title,
-        problem_statement="p",
-        business_case="b",
-        owner="ana",
-        sponsor=None,
-        tags=(),
-        meta=EventMeta(actor="test", request_id=uuid4().hex),
-    ).position
+    """Propose; the position of its event."""
+    propose(app, title)
+    position = app.recorder.max_notification_id()
+    assert position is not None
+    return position
 
 
 def _nul_in_the_title(state: dict[str, Any]) -> bytes:
