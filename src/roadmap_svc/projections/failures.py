@@ -53,18 +53,7 @@ def record(conn: psycopg.Connection[Any], failure: PoisonEvent) -> None:
         " originator_version = EXCLUDED.originator_version, error = EXCLUDED.error,"
         " attempts = EXCLUDED.attempts, first_failed_at = EXCLUDED.first_failed_at,"
         " last_failed_at = EXCLUDED.last_failed_at, next_attempt_at = EXCLUDED.next_attempt_at",
-        (
-            failure.view,
-            failure.position,
-            failure.topic,
-            failure.originator_id,
-            failure.originator_version,
-            failure.error,
-            failure.attempts,
-            failure.first_failed_at,
-            failure.last_failed_at,
-            failure.next_attempt_at,
-        ),
+        msgspec.structs.astuple(failure),
     )
 
 
@@ -85,6 +74,5 @@ def recorded(conn: psycopg.Connection[Any]) -> list[PoisonEvent]:
     return [_failure(row) for row in rows]
 
 
-def _failure(row: Any) -> PoisonEvent:  # noqa: ANN401 - a row of either row factory
-    values = list(row.values()) if isinstance(row, dict) else list(row)
-    return PoisonEvent(**dict(zip(PoisonEvent.__struct_fields__, values, strict=True)))
+def _failure(row: tuple[Any, ...]) -> PoisonEvent:
+    return PoisonEvent(**dict(zip(PoisonEvent.__struct_fields__, row, strict=True)))

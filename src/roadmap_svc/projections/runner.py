@@ -28,6 +28,7 @@ from roadmap_svc.projections.failures import PoisonEventError
 from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView, Positioned
 from roadmap_svc.projections.registry import PROJECTIONS, construct_view
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
+from roadmap_svc.storage.recorders import stored_event
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 logger = logging.getLogger(__name__)
@@ -274,18 +275,7 @@ def _events_after(view: InitiativeSummaryView, position: int) -> list[tuple[Stor
     """The next events of the log (gap-free: commit order is position order)."""
     with view.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
         rows = curs.execute(_EVENTS_AFTER, (position, BATCH)).fetchall()
-    return [
-        (
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"],
-            ),
-            row["notification_id"],
-        )
-        for row in rows
-    ]
+    return [(stored_event(row), row["notification_id"]) for row in rows]
 
 
 def start_runners(env: dict[str, str]) -> list[SupervisedRunner]:

@@ -41,7 +41,3 @@ def views_status(conn: psycopg.Connection[Any]) -> list[ViewStatus]:
             )
         )
     return found
-
-
-def view_names() -> list[str]:
-    return [projection_class.name for projection_class, _ in PROJECTIONS]

@@ -17,6 +17,16 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL
 
 
+def stored_event(row: Any) -> StoredEvent:  # noqa: ANN401 - a dict row of either reader
+    """A row of the events (or snapshots) table, as the library's stored event."""
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=row["state"],
+    )
+
+
 class _BinaryReads(PostgresAggregateRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(
@@ -43,15 +53,7 @@ class _BinaryReads(PostgresAggregateRecorder):
             statement += SQL(" LIMIT %s")
         with self.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
             curs.execute(statement, params, prepare=True)
-            return [
-                StoredEvent(
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=row["state"],
-                )
-                for row in curs.fetchall()
-            ]
+            return [stored_event(row) for row in curs.fetchall()]
 
 
 class EventRecorder(_BinaryReads, PostgresApplicationRecorder):
