@@ -216,13 +216,15 @@ def migrated_database(scratch_database: DatabaseTarget) -> DatabaseTarget:
     return scratch_database
 
 
-# One round trip: the library's tracking tables keep their '__migration__' marker row.
+# One round trip: the library's tracking tables keep their '__migration__' marker row, and
+# the views' shapes stay (their tables are there).
 _EMPTY_THE_SCRATCH_DATABASE = r"""
 DO $$
 DECLARE t text;
 BEGIN
   FOR t IN SELECT tablename FROM pg_tables
-           WHERE schemaname = 'public' AND tablename <> 'schema_migrations' LOOP
+           WHERE schemaname = 'public'
+             AND tablename NOT IN ('schema_migrations', 'projection_views') LOOP
     IF t LIKE '%\_tracking' THEN
       EXECUTE format('DELETE FROM %I WHERE application_name <> %L', t, '__migration__');
     ELSE

@@ -1,4 +1,4 @@
-"""The `roadmap-svc` command: serve, migrate, tokens, rebuild, projections, openapi."""
+"""The `roadmap-svc` command: serve, migrate, tokens, projections, openapi."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from roadmap_svc.domain.roles import Role
 from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.connect import open_database
 from roadmap_svc.storage.database import DatabaseTarget
-from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.migrations import MigrationError
 from roadmap_svc.storage.tokens import TokenNameTakenError, create_token, revoke_token
 
@@ -128,13 +127,25 @@ def _tokens_revoke(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _rebuild(settings: Settings, _: argparse.Namespace) -> int:
-    from roadmap_svc.projections.runner import rebuild_all  # noqa: PLC0415
+def _projections_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from roadmap_svc.projections.rebuild import RebuildError, rebuild  # noqa: PLC0415
+    from roadmap_svc.projections.registry import VIEWS, view_named  # noqa: PLC0415
 
+    try:
+        views = [view_named(args.name)] if args.name else list(VIEWS)
+    except LookupError as exc:
+        print(f"roadmap-svc: {exc}", file=sys.stderr)
+        return 2
     with open_database(settings) as target:
         migrate_database(target)
-        rebuild_all(eventsourcing_env(target, pool_size=1))
-    print("views reset; they replay from the first event when the service next runs")
+        with psycopg.connect(target.dsn, autocommit=True) as conn:
+            try:
+                position = rebuild(conn, views, progress=sys.stderr.isatty())
+            except RebuildError as exc:
+                print(f"roadmap-svc: {exc}", file=sys.stderr)
+                return 1
+    names = ", ".join(v.name for v in views)
+    print(f"rebuilt {names} from the log; live at position {position}")
     return 0
 
 
@@ -210,10 +221,6 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("--name", required=True)
     revoke.set_defaults(run=_tokens_revoke)
 
-    commands.add_parser(
-        "rebuild", help="reset every view; it is rebuilt from events at the next start"
-    ).set_defaults(run=_rebuild)
-
     projections = commands.add_parser("projections", help="see and retry the views")
     view_commands = projections.add_subparsers(required=True, metavar="ACTION")
     view_commands.add_parser(
@@ -221,6 +228,12 @@ def _parser() -> argparse.ArgumentParser:
         help="each view's position, lag and the event it waits at (JSON lines); exit 1 if"
         " one waits",
     ).set_defaults(run=_projections_status)
+    rebuild = view_commands.add_parser(
+        "rebuild",
+        help="replay the log into new tables and swap them in; the service keeps serving",
+    )
+    rebuild.add_argument("name", nargs="?", help="one view (default: every view)")
+    rebuild.set_defaults(run=_projections_rebuild)
     retry = view_commands.add_parser(
         "retry", help="after a fix: a view waiting at a failed event tries it again now"
     )

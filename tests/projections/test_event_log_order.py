@@ -18,10 +18,10 @@ import psycopg
 import pytest
 
 from roadmap_svc.application import RoadmapApplication
-from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView
-from roadmap_svc.projections.projection import InitiativeSummaryProjection
+from roadmap_svc.projections.initiative_summary import VIEW
 from roadmap_svc.projections.registry import construct_view
 from roadmap_svc.projections.runner import _events_after
+from roadmap_svc.projections.view_store import ViewRecorder
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
 from tests.application_helpers import propose
@@ -32,12 +32,8 @@ WRITERS = 3
 
 
 @pytest.fixture
-def view(migrated_database: DatabaseTarget) -> Iterator[InitiativeSummaryView]:
-    found = construct_view(
-        InitiativeSummaryProjection,
-        InitiativeSummaryView,
-        eventsourcing_env(migrated_database, pool_size=2),
-    )
+def view(migrated_database: DatabaseTarget) -> Iterator[ViewRecorder]:
+    found = construct_view(VIEW, eventsourcing_env(migrated_database, pool_size=2))
     try:
         yield found
     finally:
@@ -47,7 +43,7 @@ def view(migrated_database: DatabaseTarget) -> Iterator[InitiativeSummaryView]:
 class Reader(threading.Thread):
     """Follows the log as the runner does: the events after the last position it saw."""
 
-    def __init__(self, view: InitiativeSummaryView) -> None:
+    def __init__(self, view: ViewRecorder) -> None:
         super().__init__(daemon=True)
         self.view = view
         self.seen: list[int] = []
@@ -95,7 +91,7 @@ def _propose(app: RoadmapApplication) -> None:
 
 
 def test_every_committed_event_is_seen_once_and_in_order(
-    app: RoadmapApplication, view: InitiativeSummaryView, migrated_database: DatabaseTarget
+    app: RoadmapApplication, view: ViewRecorder, migrated_database: DatabaseTarget
 ) -> None:
     like = _a_stored_event(app, migrated_database)
     reader = Reader(view)
@@ -147,7 +143,7 @@ def test_every_committed_event_is_seen_once_and_in_order(
 
 
 def test_the_reader_harness_sees_a_missed_event(
-    view: InitiativeSummaryView, app: RoadmapApplication, migrated_database: DatabaseTarget
+    view: ViewRecorder, app: RoadmapApplication, migrated_database: DatabaseTarget
 ) -> None:
     """Negative control: two writers that skip the store's lock commit out of position order;
     the same reader then misses the earlier one, and the same comparison says so."""

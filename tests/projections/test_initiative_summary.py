@@ -15,7 +15,7 @@ from roadmap_svc.domain.initiative import Initiative
 from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.stakeholders import Stakeholder, Stance
-from roadmap_svc.projections.initiative_summary import InitiativeSummary, apply, fold
+from roadmap_svc.projections.initiative_summary import InitiativeSummary, fold, summarise
 
 TODAY = date(2026, 5, 4)  # 2026-Q2
 FIRST_POSITION = 100
@@ -109,7 +109,7 @@ class _Stepper:
     def step(self, expected_status: str) -> InitiativeSummary:
         for domain_event in _events(self.initiative):
             self.position += 7
-            self.summary = apply(domain_event, self.summary, self.position)
+            self.summary = summarise(domain_event, self.summary, self.position)
         _assert_matches(self.summary, self.initiative)
         assert self.summary is not None
         assert self.summary.status == expected_status
@@ -234,7 +234,7 @@ def test_other_events_of_the_initiative_only_move_version_and_position() -> None
         timestamp=Aggregate.Event.create_timestamp(),
         note="a milestone, say",
     )
-    moved = apply(other, summary, 999)
+    moved = summarise(other, summary, 999)
     assert moved is not None
     assert (moved.version, moved.position, moved.updated_at) == (2, 999, other.timestamp)
     assert (
@@ -270,7 +270,7 @@ def test_events_of_other_aggregates_find_no_summary() -> None:
         timestamp=Aggregate.Event.create_timestamp(),
         note="a team, say",
     )
-    assert apply(other, None, 5) is None
+    assert summarise(other, None, 5) is None
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ def test_an_event_before_proposed_raises(make_change: Any) -> None:
     make_change(initiative)
     (orphan,) = _events(initiative)
     with pytest.raises(ValueError, match="before Proposed"):
-        apply(orphan, None, FIRST_POSITION)
+        summarise(orphan, None, FIRST_POSITION)
     with pytest.raises(ValueError, match="before Proposed"):
         fold([(orphan, FIRST_POSITION)])
 
@@ -301,7 +301,7 @@ def test_stance_before_proposed_raises() -> None:
     initiative.record_stance("Linus", Stance.ENDORSES, None, _meta())
     (orphan,) = _events(initiative)
     with pytest.raises(ValueError, match="before Proposed"):
-        apply(orphan, None, FIRST_POSITION)
+        summarise(orphan, None, FIRST_POSITION)
 
 
 def test_summary_is_a_plain_struct_that_round_trips_as_json() -> None:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import msgspec
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -20,28 +19,23 @@ from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.projections.initiative_queries import get_initiative_summary
-from roadmap_svc.projections.initiative_summary import InitiativeSummary, fold
-from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView
+from roadmap_svc.projections.initiative_summary import VIEW, InitiativeSummary, fold
 from roadmap_svc.projections.positions import (
     event_store_position,
     projection_position,
     wait_for_position,
 )
-from roadmap_svc.projections.projection import InitiativeSummaryProjection
-from roadmap_svc.projections.registry import construct_view, tracking_table
-from roadmap_svc.projections.runner import (
-    SupervisedRunner,
-    rebuild_all,
-    start_runners,
-    stop_runners,
-)
+from roadmap_svc.projections.rebuild import rebuild
+from roadmap_svc.projections.registry import VIEWS, construct_view
+from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
+from roadmap_svc.projections.view_tables import tracking_table
 from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.event_log import aggregate_events
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
 from roadmap_svc.storage.pool import Pool, create_pool
 
-TRACKING_TABLE = tracking_table(InitiativeSummaryProjection)
+TRACKING_TABLE = tracking_table(VIEW.name)
 CATCH_UP_SECONDS = 30.0  # a bound, not a sleep: the wait returns as soon as the view is there
 
 
@@ -227,18 +221,27 @@ async def test_view_equals_the_fold_and_rebuild_replays_it(store: Store, runners
     assert by_id[fourth]["sponsor"] is None
     assert (by_id[fifth]["status"], by_id[fifth]["version"]) == ("proposed", 1)
 
-    # Rebuild = reset the view and its tracking together, then replay.
-    await asyncio.to_thread(runners.stop)
-    await asyncio.to_thread(rebuild_all, store.runner_env)
-    assert await _view_rows(store.pool) == []
-    assert await _tracking_row(store.pool) is None
-    assert await projection_position(store.pool, TRACKING_TABLE, APPLICATION_NAME) == 0
-
-    active = await asyncio.to_thread(runners.start, store.runner_env)
-    assert await _caught_up(store.pool, head)
-    _assert_healthy(active)
+    # Rebuild, online: the runner keeps following while the log is replayed into new
+    # tables that are swapped in; then the runner follows those.
+    with psycopg.connect(store.target.dsn, autocommit=True) as conn:
+        assert await asyncio.to_thread(rebuild, conn, VIEWS) == head
     assert await _view_rows(store.pool) == rows
     assert await _tracking_row(store.pool) == head
+    later = await asyncio.to_thread(
+        store.app.propose_initiative,
+        title="After the rebuild",
+        problem_statement="p",
+        business_case="b",
+        owner="o",
+        sponsor=None,
+        tags=(),
+        meta=_meta(),
+    )
+    assert await _caught_up(store.pool, later.position)
+    _assert_healthy(active)
+    assert await get_initiative_summary(store.pool, later.value.id) == await _expected(
+        store.pool, later.value.id
+    )
 
 
 async def test_runner_follows_new_events_while_running(store: Store, runners: Runners) -> None:
@@ -287,11 +290,7 @@ async def test_redelivered_event_is_refused_and_changes_nothing(
         if positioned.position == head
     ]
 
-    view = construct_view(
-        InitiativeSummaryProjection,
-        InitiativeSummaryView,
-        eventsourcing_env(store.target, pool_size=1),
-    )
+    view = construct_view(VIEW, eventsourcing_env(store.target, pool_size=1))
     try:
         for redelivered in (proposed, head_event):
             tracking = Tracking(
@@ -308,7 +307,7 @@ async def test_redelivered_event_is_refused_and_changes_nothing(
         await asyncio.to_thread(view.apply_event, proposed.event, fresh)
         assert await _tracking_row(store.pool) == head + 1
         summary = await get_initiative_summary(store.pool, ids[0])
-        assert summary == msgspec.structs.replace(stale, position=head + 1)
+        assert summary == fold([(proposed.event, head + 1)])
     finally:
         view.datastore.close()
 
@@ -353,11 +352,7 @@ async def test_a_failed_batch_leaves_no_rows_no_position_and_nothing_in_memory(
         for positioned in await aggregate_events(store.pool, initiative_id)
     ]
     events.sort(key=lambda pair: pair[1])
-    view = construct_view(
-        InitiativeSummaryProjection,
-        InitiativeSummaryView,
-        eventsourcing_env(store.target, pool_size=1),
-    )
+    view = construct_view(VIEW, eventsourcing_env(store.target, pool_size=1))
     try:
         first_half = events[: len(events) // 2]
         tracked = first_half[-1][1]

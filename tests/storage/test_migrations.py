@@ -18,6 +18,7 @@ OUR_FILES = [
     "0001_create_initiative_summary_view.sql",
     "0002_create_api_tokens.sql",
     "0003_create_projection_failures.sql",
+    "0004_create_projection_views.sql",
 ]
 EXPECTED_TABLES = (
     "roadmap_events",

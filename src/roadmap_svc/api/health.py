@@ -10,8 +10,8 @@ from roadmap_svc.api.dependencies import AppStateDep
 from roadmap_svc.api.state import AppState
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections.positions import event_store_position, projection_position
-from roadmap_svc.projections.registry import tracking_table
 from roadmap_svc.projections.runner import SupervisedRunner
+from roadmap_svc.projections.view_tables import tracking_table
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 
 
@@ -56,7 +56,7 @@ async def _status(
     app_state: AppState, runner: SupervisedRunner, head: int
 ) -> schemas.ProjectionStatus:
     position = await projection_position(
-        app_state.pool, tracking_table(runner.projection_class), APPLICATION_NAME
+        app_state.pool, tracking_table(runner.name), APPLICATION_NAME
     )
     return schemas.ProjectionStatus(
         name=runner.name,

@@ -21,10 +21,10 @@ from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.text import LINE_PATTERN
 from roadmap_svc.projections.initiative_queries import InitiativeFilter, list_initiatives
-from roadmap_svc.projections.projection import InitiativeSummaryProjection
-from roadmap_svc.projections.registry import tracking_table
+from roadmap_svc.projections.initiative_summary import VIEW as SUMMARY_VIEW
+from roadmap_svc.projections.view_tables import tracking_table
 
-SUMMARY_TRACKING = tracking_table(InitiativeSummaryProjection)
+SUMMARY_TRACKING = tracking_table(SUMMARY_VIEW.name)
 
 MinPosition = Annotated[
     int | None,

@@ -12,7 +12,7 @@ from roadmap_svc.storage.pool import Pool
 
 _COLUMNS = (
     "id, title, status, owner, sponsor, proposer, quarter, tags, last_decision, stakeholders,"
-    " version, proposed_at, updated_at, proposed_position, position"
+    " stakeholders_without_stance, version, proposed_at, updated_at, proposed_position, position"
 )
 # Every filter is optional: a NULL parameter matches everything.
 LIST_INITIATIVES = f"""

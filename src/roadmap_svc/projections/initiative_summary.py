@@ -1,14 +1,11 @@
-"""The initiative summary: one row per initiative, folded from its events. Pure, no I/O.
-
-The same fold serves the projection runner (one event at a time against the stored row) and
-in-memory replays (history up to a time, rebuild checks).
-"""
+"""The initiative summary view: one row per initiative, folded from its events. Pure, no I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 from functools import singledispatch
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -22,6 +19,7 @@ from roadmap_svc.domain.stakeholders import (
     Stakeholder,
     stakeholder_key,
 )
+from roadmap_svc.projections.kit import Index, Rows, Table, View
 
 
 class InitiativeSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,29 +33,52 @@ class InitiativeSummary(msgspec.Struct, frozen=True, kw_only=True):
     tags: tuple[str, ...]
     last_decision: str | None
     stakeholders: tuple[Stakeholder, ...]
+    stakeholders_without_stance: tuple[str, ...]
     version: int
     proposed_at: datetime
     updated_at: datetime
     proposed_position: int  # orders lists stably: it never changes
     position: int  # position of the last event folded in
 
-    @property
-    def stakeholders_without_stance(self) -> tuple[str, ...]:
-        return tuple(s.name for s in self.stakeholders if s.stance is None)
+
+SUMMARIES = Table(
+    "initiative_summary_view",
+    InitiativeSummary,
+    key=("id",),
+    # Lists page by proposed_position (stable under concurrent writes) within each filter.
+    indexes=(
+        Index(("proposed_position",), unique=True),
+        Index(("status", "proposed_position")),
+        Index(("quarter", "proposed_position")),
+        Index(("owner", "proposed_position")),
+        Index(("tags",), using="gin"),
+    ),
+)
+
+
+def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN401 - any event
+    if not isinstance(domain_event, Aggregate.Event):
+        return
+    current = rows.get(SUMMARIES, domain_event.originator_id)
+    updated = summarise(domain_event, current, position)
+    if updated is not None and updated is not current:
+        rows.put(SUMMARIES, updated)
+
+
+VIEW = View("initiative_summary", (SUMMARIES,), _apply)
 
 
 def fold(
-    events: Iterable[tuple[Aggregate.Event, int]],
-    summary: InitiativeSummary | None = None,
+    events: Iterable[tuple[Aggregate.Event, int]], summary: InitiativeSummary | None = None
 ) -> InitiativeSummary | None:
-    """Fold (event, position) pairs of one initiative into its summary."""
+    """One initiative's (event, position) pairs folded into its summary, as the view does."""
     for domain_event, position in events:
-        summary = apply(domain_event, summary, position)
+        summary = summarise(domain_event, summary, position)
     return summary
 
 
 @singledispatch
-def apply(
+def summarise(
     domain_event: Aggregate.Event, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary | None:
     # Events of other aggregates find no row; other initiative events (milestones,
@@ -67,7 +88,7 @@ def apply(
     return _touch(summary, domain_event, position)
 
 
-@apply.register
+@summarise.register
 def _(
     domain_event: InitiativeProposed, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
@@ -83,6 +104,7 @@ def _(
         tags=domain_event.tags,
         last_decision=None,
         stakeholders=(),
+        stakeholders_without_stance=(),
         version=domain_event.originator_version,
         proposed_at=domain_event.timestamp,
         updated_at=domain_event.timestamp,
@@ -109,7 +131,7 @@ def _touch(
     )
 
 
-@apply.register
+@summarise.register
 def _(
     domain_event: InitiativeRevised, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
@@ -122,16 +144,16 @@ def _(
     return _touch(summary, domain_event, position, **changes)
 
 
-@apply.register
+@summarise.register
 def _(
     domain_event: InitiativeStakeholderAdded, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
     added = Stakeholder(name=domain_event.name, role=domain_event.role)
     existing = summary.stakeholders if summary else ()
-    return _touch(summary, domain_event, position, stakeholders=(*existing, added))
+    return _touch(summary, domain_event, position, **_with_stakeholders((*existing, added)))
 
 
-@apply.register
+@summarise.register
 def _(
     domain_event: InitiativeStanceRecorded, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:
@@ -142,10 +164,17 @@ def _(
         else s
         for s in (summary.stakeholders if summary else ())
     )
-    return _touch(summary, domain_event, position, stakeholders=stakeholders)
+    return _touch(summary, domain_event, position, **_with_stakeholders(stakeholders))
 
 
-@apply.register
+def _with_stakeholders(stakeholders: tuple[Stakeholder, ...]) -> dict[str, object]:
+    return {
+        "stakeholders": stakeholders,
+        "stakeholders_without_stance": tuple(s.name for s in stakeholders if s.stance is None),
+    }
+
+
+@summarise.register
 def _(
     domain_event: DecisionTaken, summary: InitiativeSummary | None, position: int
 ) -> InitiativeSummary:

@@ -1,32 +1,27 @@
-"""Every projection the service runs, with its view; one list for runners, migrate and rebuild."""
+"""Every view the service runs: one list for runners, migrate, rebuild and status."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 
-from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView
-from roadmap_svc.projections.projection import InitiativeSummaryProjection
+from roadmap_svc.projections import initiative_summary
+from roadmap_svc.projections.kit import View
+from roadmap_svc.projections.view_store import ViewRecorder
 
-PROJECTIONS: tuple[tuple[type[Projection[Any]], type[InitiativeSummaryView]], ...] = (
-    (InitiativeSummaryProjection, InitiativeSummaryView),
-)
-
-
-def tracking_table(projection_class: type[Projection[Any]]) -> str:
-    # The library names a view's tracking table after the projection (PostgresFactory).
-    return f"{projection_class.name.lower()}_tracking"
+VIEWS: tuple[View, ...] = (initiative_summary.VIEW,)
 
 
-def construct_view(
-    projection_class: type[Projection[Any]],
-    view_class: type[InitiativeSummaryView],
-    env: dict[str, str],
-) -> InitiativeSummaryView:
-    factory = InfrastructureFactory[InitiativeSummaryView].construct(
-        env=Environment(projection_class.name, env)
-    )
-    return factory.tracking_recorder(view_class)
+def view_named(name: str) -> View:
+    for view in VIEWS:
+        if view.name == name:
+            return view
+    known = ", ".join(v.name for v in VIEWS)
+    msg = f"no view named {name!r} (views: {known})"
+    raise LookupError(msg)
+
+
+def construct_view(view: View, env: dict[str, str]) -> ViewRecorder:
+    """The library's tracking recorder for a view, bound to the view's tables."""
+    factory = InfrastructureFactory[ViewRecorder].construct(env=Environment(view.name, env))
+    return factory.tracking_recorder(ViewRecorder).bind(view)

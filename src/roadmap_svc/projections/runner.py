@@ -19,16 +19,16 @@ from uuid import UUID
 import psycopg
 from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent, Tracking
-from eventsourcing.projection import Projection
 from psycopg.conninfo import make_conninfo
 
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections import failures
 from roadmap_svc.projections.failures import PoisonEventError
-from roadmap_svc.projections.initiative_summary_view import InitiativeSummaryView, Positioned
-from roadmap_svc.projections.registry import PROJECTIONS, construct_view
+from roadmap_svc.projections.kit import View
+from roadmap_svc.projections.registry import VIEWS, construct_view
+from roadmap_svc.projections.view_store import Positioned, ViewRecorder, ViewReplacedError
+from roadmap_svc.storage.event_log import events_after
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
-from roadmap_svc.storage.recorders import stored_event
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 logger = logging.getLogger(__name__)
@@ -51,14 +51,8 @@ TRANSIENT_ERRORS = (
 
 
 class SupervisedRunner:
-    def __init__(
-        self,
-        projection_class: type[Projection[Any]],
-        view_class: type[InitiativeSummaryView],
-        env: dict[str, str],
-    ) -> None:
-        self.projection_class = projection_class
-        self.view_class = view_class
+    def __init__(self, view: View, env: dict[str, str]) -> None:
+        self.view = view
         self.env = env
         self.restarts = 0
         self.last_error: str | None = None
@@ -68,12 +62,12 @@ class SupervisedRunner:
         self._following = False
         self._progressed = False
         self._thread = threading.Thread(
-            target=self._supervise, name=f"projection-{projection_class.name}", daemon=True
+            target=self._supervise, name=f"projection-{view.name}", daemon=True
         )
 
     @property
     def name(self) -> str:
-        return self.projection_class.name
+        return self.view.name
 
     @property
     def is_running(self) -> bool:
@@ -92,6 +86,10 @@ class SupervisedRunner:
             self._progressed = False
             try:
                 self._follow()
+            except ViewReplacedError:
+                logger.info(
+                    "projection %s: a rebuild swapped its tables in; following them", self.name
+                )
             except PoisonEventError as exc:
                 self._following = False  # waiting at the event, not following the log
                 self.last_error = f"{exc}: {_cause(exc)}"
@@ -185,10 +183,10 @@ class SupervisedRunner:
             pass
 
     def _follow(self) -> None:
-        view = construct_view(self.projection_class, self.view_class, self.env)
+        view = construct_view(self.view, self.env)
         try:
             with _listening(self.env) as listener:
-                position = view.max_tracking_id(APPLICATION_NAME) or 0
+                position = view.start_following(APPLICATION_NAME)
                 self._following = True
                 mapper = MsgspecMapper()
                 last = 0.0
@@ -235,23 +233,21 @@ class _listening:  # noqa: N801 - a context manager
         self._conn.close()
 
 
-def _apply(
-    view: InitiativeSummaryView, mapper: MsgspecMapper, found: list[tuple[StoredEvent, int]]
-) -> int:
+def _apply(view: ViewRecorder, mapper: MsgspecMapper, found: list[tuple[StoredEvent, int]]) -> int:
     """Apply a batch in one transaction; if it fails other than by a lost connection, apply
     its events one by one, so every event before a poison one is kept and the poison one is
     named (PoisonEventError). Returns the position reached."""
     try:
         batch: list[Positioned] = [(mapper.to_domain_event(e), p) for e, p in found]
         view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1][1]))
-    except TRANSIENT_ERRORS:
+    except (*TRANSIENT_ERRORS, ViewReplacedError):
         raise
     except Exception:  # noqa: BLE001 - which event, and why, is found below
         for stored, position in found:
             try:
                 event = mapper.to_domain_event(stored)
                 view.apply_events([(event, position)], Tracking(APPLICATION_NAME, position))
-            except TRANSIENT_ERRORS:
+            except (*TRANSIENT_ERRORS, ViewReplacedError):
                 raise
             except Exception as exc:
                 raise PoisonEventError(
@@ -268,18 +264,13 @@ def _cause(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {cause}"
 
 
-_EVENTS_AFTER = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"  # noqa: E501, S608 - constant
-
-
-def _events_after(view: InitiativeSummaryView, position: int) -> list[tuple[StoredEvent, int]]:
-    """The next events of the log (gap-free: commit order is position order)."""
-    with view.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
-        rows = curs.execute(_EVENTS_AFTER, (position, BATCH)).fetchall()
-    return [(stored_event(row), row["notification_id"]) for row in rows]
+def _events_after(view: ViewRecorder, position: int) -> list[tuple[StoredEvent, int]]:
+    with view.datastore.get_connection() as conn:
+        return events_after(conn, position, BATCH)
 
 
 def start_runners(env: dict[str, str]) -> list[SupervisedRunner]:
-    runners = [SupervisedRunner(p, v, env) for p, v in PROJECTIONS]
+    runners = [SupervisedRunner(view, env) for view in VIEWS]
     for runner in runners:
         runner.start()
     return runners
@@ -288,16 +279,3 @@ def start_runners(env: dict[str, str]) -> list[SupervisedRunner]:
 def stop_runners(runners: list[SupervisedRunner]) -> None:
     for runner in runners:
         runner.stop()
-
-
-def rebuild_all(env: dict[str, str]) -> None:
-    """Reset every view with its tracking; runners started afterwards replay from the start.
-
-    Run it while no runner is active (the service stopped), or the old runner keeps writing.
-    """
-    for projection_class, view_class in PROJECTIONS:
-        view = construct_view(projection_class, view_class, env)
-        try:
-            view.reset(APPLICATION_NAME)
-        finally:
-            view.datastore.close()

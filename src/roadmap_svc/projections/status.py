@@ -9,7 +9,8 @@ import psycopg
 
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections import failures
-from roadmap_svc.projections.registry import PROJECTIONS, tracking_table
+from roadmap_svc.projections.registry import VIEWS
+from roadmap_svc.projections.view_tables import tracking_table
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 
 
@@ -25,19 +26,19 @@ def views_status(conn: psycopg.Connection[Any]) -> list[ViewStatus]:
     head = int((head_row or [0])[0] or 0)
     waiting = {f.view: f for f in failures.recorded(conn)}
     found = []
-    for projection_class, _ in PROJECTIONS:
+    for view in VIEWS:
         row = conn.execute(
-            f"SELECT notification_id FROM {tracking_table(projection_class)}"  # noqa: S608
+            f"SELECT notification_id FROM {tracking_table(view.name)}"  # noqa: S608
             " WHERE application_name = %s",
             (APPLICATION_NAME,),
         ).fetchone()
         position = int(row[0]) if row else 0
         found.append(
             ViewStatus(
-                name=projection_class.name,
+                name=view.name,
                 position=position,
                 lag=max(head - position, 0),
-                failure=waiting.get(projection_class.name),
+                failure=waiting.get(view.name),
             )
         )
     return found

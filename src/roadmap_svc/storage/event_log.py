@@ -1,15 +1,20 @@
-"""Async reads of the event store itself: one aggregate's events with their global positions."""
+"""Reads of the event store itself: one aggregate's events with their global positions
+(async, for the API), and the log in position order (for runners and rebuilds)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
+from psycopg.rows import dict_row
 
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 from roadmap_svc.storage.pool import Pool
+from roadmap_svc.storage.recorders import stored_event
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 SELECT_AGGREGATE_EVENTS = f"""
@@ -19,7 +24,24 @@ WHERE originator_id = $1
 ORDER BY originator_version
 """  # noqa: S608 - constant
 
+EVENTS_AFTER = f"""
+SELECT notification_id, originator_id, originator_version, topic, state
+FROM {EVENTS_TABLE}
+WHERE notification_id > %s
+ORDER BY notification_id
+LIMIT %s
+"""  # noqa: S608 - constant
+
 _mapper = MsgspecMapper()
+
+
+def events_after(
+    conn: psycopg.Connection[Any], position: int, limit: int
+) -> list[tuple[StoredEvent, int]]:
+    """The next events of the log (gap-free: commit order is position order)."""
+    with conn.cursor(binary=True, row_factory=dict_row) as curs:
+        rows = curs.execute(EVENTS_AFTER, (position, limit)).fetchall()
+    return [(stored_event(row), row["notification_id"]) for row in rows]
 
 
 class PositionedEvent:
