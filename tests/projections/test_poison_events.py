@@ -22,7 +22,7 @@ from roadmap_svc.api.app import create_app
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.projections import failures, runner
 from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
-from roadmap_svc.projections.status import views_status
+from roadmap_svc.projections.status import ViewStatus, views_status
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
 from tests.application_helpers import propose
@@ -96,6 +96,16 @@ def _view_rows(target: DatabaseTarget) -> dict[UUID, str]:
     return {row[0]: row[1] for row in rows}
 
 
+def _status(conn: psycopg.Connection[Any], view: str = VIEW) -> ViewStatus:
+    (found,) = [s for s in views_status(conn) if s.name == view]
+    return found
+
+
+def _projection(readyz: dict[str, Any], view: str = VIEW) -> dict[str, Any]:
+    (found,) = [p for p in readyz["projections"] if p["name"] == view]
+    return dict(found)
+
+
 @pytest.fixture
 def running() -> Iterator[list[SupervisedRunner]]:
     started: list[SupervisedRunner] = []
@@ -118,7 +128,7 @@ def test_a_poison_event_is_named_retried_and_passed_once_fixed(
     bad = _inject(migrated_database, before, poison)
     after = _propose(app, "after the poison")
     running.extend(start_runners(eventsourcing_env(migrated_database, pool_size=2)))
-    (view_runner,) = running
+    view_runner = next(r for r in running if r.name == VIEW)
 
     _until(lambda: view_runner.failure and view_runner.failure.attempts >= 3, "no retries")
     failure = view_runner.failure
@@ -128,7 +138,7 @@ def test_a_poison_event_is_named_retried_and_passed_once_fixed(
     # everything before the poison event is in the view, nothing after it
     assert sorted(_view_rows(migrated_database).values()) == ["before the poison"]
     with psycopg.connect(migrated_database.dsn) as conn:
-        (status,) = views_status(conn)
+        status = _status(conn)
     assert status.position == before
     assert status.lag == after - before
     assert status.failure is not None
@@ -138,18 +148,24 @@ def test_a_poison_event_is_named_retried_and_passed_once_fixed(
     waited = (status.failure.next_attempt_at - status.failure.last_failed_at).total_seconds()
     expected = runner.FIRST_POISON_BACKOFF_SECONDS * 2 ** (status.failure.attempts - 1)
     assert waited == pytest.approx(expected, abs=0.001)
-    records = [r for r in caplog.records if str(bad) in r.getMessage()]
+    records = [
+        r
+        for r in caplog.records
+        if str(bad) in r.getMessage() and r.getMessage().startswith(f"projection {VIEW} ")
+    ]
     assert [r.levelno for r in records][:1] == [logging.ERROR]  # the whole story once
     assert sum(r.levelno == logging.ERROR for r in records) == 1
     assert all(r.levelno == logging.WARNING for r in records[1:])  # then a line per try
 
     _repair(migrated_database, bad, before)
     with psycopg.connect(migrated_database.dsn, autocommit=True) as conn:
-        assert [f.position for f in failures.clear(conn)] == [bad]  # `projections retry`
+        cleared = failures.clear(conn)  # `projections retry`: both views wait at it
+        assert sorted(f.view for f in cleared) == sorted(r.name for r in running)
+        assert {f.position for f in cleared} == {bad}
 
     def past_it() -> bool:
         with psycopg.connect(migrated_database.dsn) as conn:
-            (status,) = views_status(conn)
+            status = _status(conn)
         # the rows commit before the runner forgets its failure: wait for both
         return view_runner.failure is None and (status.position, status.lag, status.failure) == (
             after,
@@ -179,28 +195,56 @@ async def test_readyz_and_the_operator_command_name_the_view_the_event_and_the_e
     monkeypatch.setattr(runner, "FIRST_POISON_BACKOFF_SECONDS", 120.0)
     bad = _inject(migrated_database, _propose(app, "fine"), _nul_in_the_title)
     deadline = time.monotonic() + BOUND_SECONDS
-    while (response := await serving.get("/readyz")).json()["projections"][0]["failure"] is None:
+    while _projection((response := await serving.get("/readyz")).json())["failure"] is None:
         assert time.monotonic() < deadline, response.text
     body = response.json()
     assert response.status_code == 503
     assert f"view {VIEW} cannot apply the event at position {bad}" in body["status"]
-    failure = body["projections"][0]["failure"]
+    failure = _projection(body)["failure"]
     assert (failure["view"], failure["position"], failure["originator_version"]) == (VIEW, bad, 1)
-    assert body["projections"][0]["running"] is False  # waiting at the event
+    assert _projection(body)["running"] is False  # waiting at the event
     assert "NUL" in failure["error"], failure  # PostgreSQL text cannot hold it
 
     monkeypatch.setenv("ROADMAP_DATABASE_URL", migrated_database.dsn)
     assert cli.main(["projections", "status"]) == 1
     shown = capsys.readouterr()
-    assert json.loads(shown.out.splitlines()[0])["failure"]["position"] == bad
+    (shown_view,) = [v for v in map(json.loads, shown.out.splitlines()) if v["name"] == VIEW]
+    assert shown_view["failure"]["position"] == bad
     assert f"waits at position {bad}" in shown.err
     assert cli.main(["projections", "retry", VIEW]) == 0
     assert f"retrying the event at position {bad} now" in capsys.readouterr().out
     # not fixed: it is tried again at once (not after its back-off), fails again, says so
     with psycopg.connect(migrated_database.dsn) as conn:
         deadline = time.monotonic() + BOUND_SECONDS
-        while (status := views_status(conn)[0]).failure is None:
+        while (status := _status(conn)).failure is None:
             assert time.monotonic() < deadline, "not tried again"
             await asyncio.sleep(0.01)
     assert (failure["attempts"], status.failure.attempts) == (1, 2)
     assert (await serving.get("/readyz")).status_code == 503
+
+
+def _nul_in_the_proposer(state: dict[str, Any]) -> bytes:
+    state["proposer"] = "a\u0000b"  # only the summary stores the proposer
+    return json.dumps(state).encode()
+
+
+def test_a_poison_event_in_one_view_does_not_stop_another(
+    migrated_database: DatabaseTarget, app: RoadmapApplication, running: list[SupervisedRunner]
+) -> None:
+    before = _propose(app, "before the poison")
+    bad = _inject(migrated_database, before, _nul_in_the_proposer)
+    after = _propose(app, "after the poison")
+    running.extend(start_runners(eventsourcing_env(migrated_database, pool_size=2)))
+    summary = next(r for r in running if r.name == VIEW)
+    _until(lambda: summary.failure is not None, "the summary did not stop at the poison")
+
+    def others_past_it() -> bool:
+        with psycopg.connect(migrated_database.dsn) as conn:
+            statuses = [s for s in views_status(conn) if s.name != VIEW]
+        return bool(statuses) and all(s.position == after and s.failure is None for s in statuses)
+
+    _until(others_past_it, "another view stopped too")
+    assert summary.failure is not None
+    assert summary.failure.position == bad
+    with psycopg.connect(migrated_database.dsn) as conn:
+        assert _status(conn).position == before

@@ -38,8 +38,7 @@ def _stored(dsn: str, view: View) -> dict[str, dict[Key, Any]]:
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
         for table in view.tables:
             sql = TableSQL(table)
-            names = ", ".join(c.name for c in sql.columns)
-            rows = conn.execute(f"SELECT {names} FROM {table.name}").fetchall()  # noqa: S608
+            rows = conn.execute(sql.select_all).fetchall()
             found[table.name] = {table.key_of(r): r for r in map(sql.decode, rows)}
     return found
 

@@ -26,6 +26,7 @@ from roadmap_svc.api.history import HistoryController
 from roadmap_svc.api.initiatives import InitiativeController
 from roadmap_svc.api.milestones import MilestoneController
 from roadmap_svc.api.options import allow_every_method
+from roadmap_svc.api.planning import PlanningController
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
@@ -81,6 +82,7 @@ def create_app(
             ExternalRefLinkController,
             ExternalRefController,
             TeamController,
+            PlanningController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],

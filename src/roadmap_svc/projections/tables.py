@@ -4,7 +4,8 @@ changed row type changes the table's fingerprint, and the view is rebuilt from t
 
 Columns follow the row's fields: uuid, text (also enums), bigint, double precision, boolean,
 date and timestamptz as such; a tuple of strings as text[] (for `@>` filters); anything else
-(tuples of structs, dicts) as jsonb.
+(tuples of structs, dicts) as jsonb; a msgspec.Raw (a document encoded once by the view, served
+as it is) as json, which keeps its bytes.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class Column:
     def is_text_array(self) -> bool:
         return self.type == "text[]"
 
+    @property
+    def is_raw(self) -> bool:
+        return self.type == "json"
+
+    @property
+    def selected(self) -> str:
+        # psycopg would parse a json value; a Raw field wants its text
+        return f"{self.name}::text AS {self.name}" if self.is_raw else self.name
+
 
 def _column(field: mi.Field) -> Column:
     kind = field.type
@@ -56,6 +66,8 @@ def _column(field: mi.Field) -> Column:
         others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
         nullable = len(others) < len(kind.types)
         kind = others[0] if len(others) == 1 else kind
+    if isinstance(kind, mi.RawType):
+        return Column(field.name, "json", nullable)
     if type(kind) in _SCALARS:
         return Column(field.name, _SCALARS[type(kind)], nullable)
     if isinstance(kind, mi.VarTupleType | mi.ListType) and isinstance(kind.item_type, mi.StrType):
@@ -74,7 +86,7 @@ class TableSQL:
         self.columns = tuple(_column(f) for f in info.fields)
         by_name = {c.name: c for c in self.columns}
         self.key_columns = tuple(by_name[k] for k in table.key)
-        self._positions = tuple(i for i, c in enumerate(self.columns) if c.name in table.key)
+        self._raw = tuple(c.name for c in self.columns if c.is_raw)
 
     @cached_property
     def ddl(self) -> list[str]:
@@ -100,9 +112,13 @@ class TableSQL:
         return hashlib.sha256("\n".join(canonical).encode()).hexdigest()
 
     @cached_property
+    def select_all(self) -> str:
+        names = ", ".join(c.selected for c in self.columns)
+        return f"SELECT {names} FROM {self.name}"  # noqa: S608 - ours
+
+    @cached_property
     def select_by_keys(self) -> str:
-        names = ", ".join(c.name for c in self.columns)
-        return f"SELECT {names} FROM {self.name} WHERE {self._keys_in()}"  # noqa: S608 - ours
+        return f"{self.select_all} WHERE {self._keys_in()}"
 
     @cached_property
     def delete_by_keys(self) -> str:
@@ -137,13 +153,20 @@ class TableSQL:
         return [[_plain(k[i]) for k in keys] for i in range(len(self.key_columns))]
 
     def decode(self, row: dict[str, Any]) -> Any:  # noqa: ANN401 - the table's row type
+        for name in self._raw:
+            if row[name] is not None:
+                row[name] = msgspec.Raw(row[name].encode())
         return msgspec.convert(row, self.table.row)
 
     def _encode(self, row: Any) -> tuple[Any, ...]:  # noqa: ANN401 - the table's row type
         values = []
         for column in self.columns:
             value = getattr(row, column.name)
-            if value is not None and (column.is_json or column.is_text_array):
+            if value is None:
+                pass
+            elif column.is_raw:
+                value = bytes(value).decode()
+            elif column.is_json or column.is_text_array:
                 value = _JSON.encode(value).decode()
             values.append(_plain(value))
         return tuple(values)

@@ -1,0 +1,76 @@
+"""/v1/planning/quarters: the quarter plan (per team: capacity, allocation, load, WIP) and the
+list of quarters with their totals."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+import msgspec
+from litestar import Controller, MediaType, Response, get
+from litestar.params import FromPath, QueryParameter
+
+from roadmap_svc.api.auth import READ
+from roadmap_svc.api.dependencies import PoolDep, SettingsDep
+from roadmap_svc.api.initiatives import MinPosition
+from roadmap_svc.api.reads import ensure_position
+from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.projections import planning_queries
+from roadmap_svc.projections.planning_queries import QuarterSummary
+from roadmap_svc.projections.quarter_plan import VIEW, QuarterPlan, empty_plan
+from roadmap_svc.projections.view_tables import tracking_table
+
+PLAN_TRACKING = tracking_table(VIEW.name)
+QuarterQuery = Annotated[str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")]
+
+
+class QuarterList(msgspec.Struct, kw_only=True):
+    items: list[QuarterSummary]
+
+
+class PlanningController(Controller):
+    path = "/v1/planning/quarters"
+    tags = ("planning",)
+
+    @get(
+        "/{quarter:str}",
+        operation_id="GetQuarterPlan",
+        opt=READ,
+        summary="The quarter plan: planned and candidate initiatives, each team's load and WIP",
+        description="Per team: capacity, allocated FTE, load %, over-allocation and the "
+        "initiatives in progress against its WIP limit; planned initiatives with no team "
+        "assigned are flagged. Rules in the README (*Quarter plan*).",
+    )
+    async def plan(
+        self,
+        *,
+        quarter: FromPath[str],
+        pool: PoolDep,
+        settings: SettingsDep,
+        min_position: MinPosition = None,
+    ) -> Response[QuarterPlan]:
+        name = str(Quarter.parse(quarter))
+        await ensure_position(pool, PLAN_TRACKING, min_position, settings.read_wait_seconds)
+        stored = await planning_queries.quarter_plan_json(pool, name)
+        if stored is None:
+            return Response(empty_plan(name))
+        # The view stored the plan as JSON already: serve those bytes, no decode and encode.
+        return cast("Response[QuarterPlan]", Response(stored, media_type=MediaType.JSON))
+
+    @get(
+        "/",
+        operation_id="ListQuarters",
+        opt=READ,
+        summary="Quarters with anything planned, with their totals",
+    )
+    async def quarters(
+        self,
+        *,
+        pool: PoolDep,
+        settings: SettingsDep,
+        first: QuarterQuery = None,
+        last: QuarterQuery = None,
+        min_position: MinPosition = None,
+    ) -> QuarterList:
+        await ensure_position(pool, PLAN_TRACKING, min_position, settings.read_wait_seconds)
+        bounds: list[Any] = [None if q is None else str(Quarter.parse(q)) for q in (first, last)]
+        return QuarterList(items=await planning_queries.list_quarters(pool, *bounds))
