@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from roadmap_svc.projections.registry import VIEWS
 from tests.api.helpers import Client, decide, propose
 
 
@@ -11,9 +12,9 @@ async def test_healthz(client: Client) -> None:
 async def test_readyz_reports_projection_position_and_lag(client: Client) -> None:
     created = await propose(client)
     written = await decide(client, created["id"], "reject")
-    # Each view read with the write's position: both views have it.
-    await client.get("/v1/initiatives", params={"min_position": written["position"], "limit": 1})
-    await client.get("/v1/planning/quarters", params={"min_position": written["position"]})
+    # Each view read with the write's position: then every view has it.
+    for path in ("/v1/initiatives", "/v1/planning/quarters", "/v1/decisions"):
+        await client.get(path, params={"min_position": written["position"], "limit": 1})
 
     response = await client.get("/readyz")
 
@@ -21,7 +22,7 @@ async def test_readyz_reports_projection_position_and_lag(client: Client) -> Non
     body = response.json()
     assert body["status"] == "ready"
     assert body["event_store_position"] >= written["position"]
-    assert [p["name"] for p in body["projections"]] == ["initiative_summary", "quarter_plan"]
+    assert [p["name"] for p in body["projections"]] == [v.name for v in VIEWS]
     for view in body["projections"]:
         assert view["running"] is True
         assert view["position"] >= written["position"]

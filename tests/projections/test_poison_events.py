@@ -159,8 +159,8 @@ def test_a_poison_event_is_named_retried_and_passed_once_fixed(
 
     _repair(migrated_database, bad, before)
     with psycopg.connect(migrated_database.dsn, autocommit=True) as conn:
-        cleared = failures.clear(conn)  # `projections retry`: both views wait at it
-        assert sorted(f.view for f in cleared) == sorted(r.name for r in running)
+        cleared = failures.clear(conn)  # `projections retry`: every view waiting at it
+        assert VIEW in {f.view for f in cleared}
         assert {f.position for f in cleared} == {bad}
 
     def past_it() -> bool:

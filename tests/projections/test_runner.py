@@ -159,9 +159,12 @@ def _write_history(app: RoadmapApplication) -> tuple[list[UUID], int]:
 
 
 async def _caught_up(pool: Pool, position: int) -> bool:
-    return await wait_for_position(
-        pool, TRACKING_TABLE, APPLICATION_NAME, position, CATCH_UP_SECONDS
-    )
+    """Every view has the position (and its runner follows again)."""
+    for view in VIEWS:
+        table = tracking_table(view.name)
+        if not await wait_for_position(pool, table, APPLICATION_NAME, position, CATCH_UP_SECONDS):
+            return False
+    return True
 
 
 async def _view_rows(pool: Pool) -> list[dict[str, Any]]:

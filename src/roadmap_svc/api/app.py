@@ -17,6 +17,7 @@ from litestar.plugins.problem_details import ProblemDetailsPlugin
 from roadmap_svc.api.assignments import AssignmentController, MetricController
 from roadmap_svc.api.auth import authentication_middleware
 from roadmap_svc.api.bodies import check_json_body
+from roadmap_svc.api.decision_log import DecisionLogController
 from roadmap_svc.api.decisions import DecisionController
 from roadmap_svc.api.dependencies import DEPENDENCIES
 from roadmap_svc.api.external_refs import ExternalRefController, ExternalRefLinkController
@@ -83,6 +84,7 @@ def create_app(
             ExternalRefController,
             TeamController,
             PlanningController,
+            DecisionLogController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],

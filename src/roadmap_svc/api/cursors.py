@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
+from litestar import Request
 
 from roadmap_svc.api.problems import problem
 
@@ -35,3 +38,10 @@ def decode_cursor(cursor: str | None) -> int:
             errors=[{"field": "cursor", "message": "not a valid cursor", "source": "query"}],
         )
     return decoded.after
+
+
+def next_page(request: Request[Any, Any, Any], after: int) -> str:
+    """The link to the page after `after`: the same query, this cursor, no position wait."""
+    query = {k: v for k, v in request.query_params.items() if k not in {"cursor", "min_position"}}
+    query["cursor"] = encode_cursor(after)
+    return f"{request.url.path}?{urlencode(query)}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -11,10 +10,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from roadmap_svc.api import representations, schemas
 from roadmap_svc.api.auth import READ, WRITE
-from roadmap_svc.api.cursors import decode_cursor, encode_cursor
+from roadmap_svc.api.cursors import decode_cursor, next_page
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
-from roadmap_svc.api.reads import ensure_position
+from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
 from roadmap_svc.domain.lifecycle import Status
@@ -25,15 +24,6 @@ from roadmap_svc.projections.initiative_summary import VIEW as SUMMARY_VIEW
 from roadmap_svc.projections.view_tables import tracking_table
 
 SUMMARY_TRACKING = tracking_table(SUMMARY_VIEW.name)
-
-MinPosition = Annotated[
-    int | None,
-    QueryParameter(
-        ge=0,
-        description="Wait (briefly) until the view includes this event position, e.g. the "
-        "`position` a write returned: read-your-writes.",
-    ),
-]
 
 
 class InitiativeController(Controller):
@@ -87,13 +77,7 @@ class InitiativeController(Controller):
         rows = await list_initiatives(pool, where, decode_cursor(cursor), limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        next_link = None
-        if more:
-            query = {
-                k: v for k, v in request.query_params.items() if k not in {"cursor", "min_position"}
-            }
-            query["cursor"] = encode_cursor(rows[-1].proposed_position)
-            next_link = f"{request.url.path}?{urlencode(query)}"
+        next_link = next_page(request, rows[-1].proposed_position) if more else None
         return schemas.InitiativePage(
             items=[representations.summary(row) for row in rows], next=next_link
         )

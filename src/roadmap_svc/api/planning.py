@@ -11,8 +11,7 @@ from litestar.params import FromPath, QueryParameter
 
 from roadmap_svc.api.auth import READ
 from roadmap_svc.api.dependencies import PoolDep, SettingsDep
-from roadmap_svc.api.initiatives import MinPosition
-from roadmap_svc.api.reads import ensure_position
+from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections import planning_queries
 from roadmap_svc.projections.planning_queries import QuarterSummary

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from litestar.params import QueryParameter
+
 from roadmap_svc.api.problems import problem
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections.positions import (
@@ -11,6 +15,15 @@ from roadmap_svc.projections.positions import (
 )
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 from roadmap_svc.storage.pool import Pool
+
+MinPosition = Annotated[
+    int | None,
+    QueryParameter(
+        ge=0,
+        description="Wait (briefly) until the view includes this event position, e.g. the "
+        "`position` a write returned: read-your-writes.",
+    ),
+]
 
 
 async def ensure_position(

@@ -1,0 +1,79 @@
+"""/v1/decisions: the decision log across every initiative, filtered and paged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import FromQuery, QueryParameter
+
+from roadmap_svc.api.auth import READ
+from roadmap_svc.api.cursors import decode_cursor, next_page
+from roadmap_svc.api.dependencies import PoolDep, SettingsDep
+from roadmap_svc.api.reads import MinPosition, ensure_position
+from roadmap_svc.domain.lifecycle import DecisionKind
+from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.domain.text import LINE_PATTERN
+from roadmap_svc.projections.decision_log import VIEW
+from roadmap_svc.projections.decision_queries import DecisionFilter, list_decisions
+from roadmap_svc.projections.event_views import Decision
+from roadmap_svc.projections.view_tables import tracking_table
+
+DECISION_TRACKING = tracking_table(VIEW.name)
+
+
+class DecisionPage(msgspec.Struct, kw_only=True):
+    items: list[Decision]
+    next: str | None
+
+
+class DecisionLogController(Controller):
+    path = "/v1/decisions"
+    tags = ("decisions",)
+
+    @get(
+        "/",
+        operation_id="ListAllDecisions",
+        opt=READ,
+        summary="The decision log of every initiative, oldest first",
+        description="`since` and `until` bound the time the decision occurred "
+        "(`occurred_at`; the recorded time unless it was imported with its own date).",
+    )
+    async def list(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        pool: PoolDep,
+        settings: SettingsDep,
+        initiative_id: FromQuery[UUID | None] = None,
+        kind: FromQuery[DecisionKind | None] = None,
+        decided_by: Annotated[
+            str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)
+        ] = None,
+        quarter: Annotated[
+            str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
+        ] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        min_position: MinPosition = None,
+    ) -> DecisionPage:
+        await ensure_position(pool, DECISION_TRACKING, min_position, settings.read_wait_seconds)
+        where = DecisionFilter(
+            initiative_id=initiative_id,
+            kind=None if kind is None else kind.value,
+            decided_by=decided_by,
+            quarter=None if quarter is None else str(Quarter.parse(quarter)),
+            since=since,
+            until=until,
+        )
+        rows = await list_decisions(pool, where, decode_cursor(cursor), limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return DecisionPage(
+            items=rows, next=next_page(request, rows[-1].position) if more else None
+        )
