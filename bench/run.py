@@ -1,6 +1,8 @@
-"""Benchmarks of the write path, as ratios against baselines measured in the same run.
+"""Benchmarks, as ratios against baselines measured in the same run: the write path (here)
+and the read side (bench/read_side.py: P2, P3, P4).
 
-    ./dev bench [--seconds 15] [--clients 32] [--n 300] [--events 10000] [--only P1,P5,P7]
+    ./dev bench [--seconds 15] [--clients 32] [--n 300] [--events 10000]
+                [--log-events 100000] [--only P1,P2,P3,P4,P5,P7]
 
 Runs on a fresh database: on TEST_POSTGRES_SERVER_URL's server when set, else an embedded
 PostgreSQL (fsync on, as shipped). The service runs as `roadmap-svc serve` in its own process;
@@ -17,25 +19,18 @@ P7  one HTTP write (one client, sequential) ÷ the same command on the applicati
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import psutil
+import read_side
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from harness import ROUNDS, TOKEN, Service, bench_database, load, median_round, serve
 
 from roadmap_svc.application import DecisionInput, RoadmapApplication
 from roadmap_svc.domain.lifecycle import DecisionKind
@@ -43,14 +38,9 @@ from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.metrics import Direction
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.schema import migrate_database
-from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
-from roadmap_svc.storage.embedded import embedded_postgres
+from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import DEFAULT_SNAPSHOT_INTERVAL, eventsourcing_env
-from roadmap_svc.storage.server import drop_database, ensure_database
 
-ROUNDS = 3  # alternating baseline and measures; the median round is reported
-TOKEN = "bench-admin-token-0123456789"  # noqa: S105 - a throwaway bench token
-HERE = Path(__file__).resolve().parent
 META = EventMeta(actor="bench")
 
 
@@ -87,98 +77,6 @@ def library_saves(target: DatabaseTarget, seconds: float) -> tuple[float, float]
 
 
 # ---- databases and the service -------------------------------------------------------------
-
-
-@contextmanager
-def bench_database() -> Iterator[tuple[DatabaseTarget, str]]:
-    url = os.environ.get("TEST_POSTGRES_SERVER_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        if url and url.lower() != "none":
-            server_cm: Any = _given(parse_database_url(url))
-            where = f"server {parse_database_url(url)!r}"
-        else:
-            server_cm = embedded_postgres(Path(tmp), dbname="postgres")
-            where = "embedded PostgreSQL"
-        with server_cm as server:
-            name = f"roadmap_bench_{uuid4().hex[:8]}"
-            ensure_database(server, name)
-            try:
-                yield server.with_database(name), where
-            finally:
-                drop_database(server, name)
-
-
-@contextmanager
-def _given(value: DatabaseTarget) -> Iterator[DatabaseTarget]:
-    yield value
-
-
-@dataclass
-class Service:
-    url: str
-    process: psutil.Process
-
-    def cpu_seconds(self) -> float:
-        times = self.process.cpu_times()
-        return float(times.user + times.system)
-
-
-@contextmanager
-def serve(target: DatabaseTarget, port: int = 8765) -> Iterator[Service]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")}
-    env |= {
-        "ROADMAP_DATABASE_URL": target.dsn,
-        "ROADMAP_ADMIN_TOKEN": TOKEN,
-        "ROADMAP_PORT": str(port),
-        "ROADMAP_LOG_LEVEL": "WARNING",
-    }
-    log = tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "roadmap_svc.cli", "serve"], env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError("serve did not start:\n" + log.read().decode()[-3000:])
-            time.sleep(0.1)
-        yield Service(url, psutil.Process(process.pid))
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
-        Path(log.name).unlink()
-
-
-def load(service: Service, plan: list[list[dict[str, Any]]], seconds: float) -> dict[str, Any]:
-    """Run bench/load.py in its own process; its report, with the service's CPU added."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(plan, f)
-    try:
-        before = service.cpu_seconds()
-        done = subprocess.run(  # noqa: S603 - our own script
-            [
-                *(sys.executable, str(HERE / "load.py"), "--url", service.url, "--token", TOKEN),
-                *("--seconds", str(seconds), "--plan", f.name),
-            ],
-            capture_output=True,
-            check=True,
-            text=True,
-        )
-        report: dict[str, Any] = json.loads(done.stdout)
-        report["server_cpu_seconds"] = service.cpu_seconds() - before
-        if report["errors"]:
-            raise RuntimeError(f"{report['errors']} error answers: {done.stderr[-2000:]}")
-        return report
-    finally:
-        Path(f.name).unlink()
 
 
 # ---- what the clients write ----------------------------------------------------------------
@@ -409,13 +307,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (P1)")
     parser.add_argument("--n", type=int, default=300, help="samples per direct measurement")
     parser.add_argument("--events", type=int, default=10_000, help="long history (P5)")
-    parser.add_argument("--only", default="P1,P5,P7", help="which measures, e.g. P1,P7")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P7", help="which, e.g. P1,P7")
+    parser.add_argument("--log-events", type=int, default=100_000, help="log to rebuild (P4)")
     args = parser.parse_args()
     only = set(args.only.upper().split(","))
 
     with bench_database() as (target, where):
         migrate_database(target)
-        print(f"roadmap-svc write-path benchmarks on {where}; each ratio is against a baseline")
+        print(f"roadmap-svc benchmarks on {where}; each ratio is against a baseline")
         print("measured in this same run. The load generator runs in its own process.")
         print()
         if only & {"P1", "P7"}:
@@ -451,11 +350,11 @@ def main() -> None:
                     )
                 )
             if "P1" in only:
-                middle = _median_round(rounds, lambda r: r["p1"]["rate"] / r["base_rate"])
+                middle = median_round(rounds, lambda r: r["p1"]["rate"] / r["base_rate"])
                 _print_baseline(middle)
                 report_p1(middle["p1"], middle["base_rate"], args.clients)
             if "P7" in only:
-                middle = _median_round(
+                middle = median_round(
                     rounds, lambda r: r["p7_http"]["p50_ms"] / 1000 / r["p7_direct"]
                 )
                 report_p7(middle["p7_http"], middle["p7_direct"])
@@ -469,12 +368,23 @@ def main() -> None:
                 histories[f"{mix_name}+half"] = (args.events + gap // 2, mix)
                 histories[f"{mix_name}+worst"] = (args.events + gap - 1, mix)
             report_p5(loads(target, histories, max(20, args.n // 10)))
+    read_side_measures(args, only)
 
 
-def _median_round(
-    rounds: list[dict[str, Any]], ratio: Callable[[dict[str, Any]], float]
-) -> dict[str, Any]:
-    return sorted(rounds, key=ratio)[len(rounds) // 2]
+def read_side_measures(args: argparse.Namespace, only: set[str]) -> None:
+    """The read side's measures, each on a database of its own."""
+    if "P2" in only:
+        with bench_database() as (target, _):
+            migrate_database(target)
+            read_side.report_p2(read_side.p2(target, args.seconds, args.clients), args.clients)
+    if "P3" in only:
+        with bench_database() as (target, _):
+            migrate_database(target)
+            read_side.report_p3(read_side.p3(target, 500.0, args.seconds))
+    if "P4" in only:
+        with bench_database() as (target, _):
+            migrate_database(target)
+            read_side.report_p4(read_side.p4(target, args.log_events))
 
 
 def _print_baseline(r: dict[str, Any]) -> None:

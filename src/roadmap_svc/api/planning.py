@@ -10,7 +10,7 @@ from litestar import Controller, MediaType, Response, get
 from litestar.params import FromPath, QueryParameter
 
 from roadmap_svc.api.auth import READ
-from roadmap_svc.api.dependencies import PoolDep, SettingsDep
+from roadmap_svc.api.dependencies import AppStateDep, PoolDep, SettingsDep
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections import planning_queries
@@ -43,13 +43,14 @@ class PlanningController(Controller):
         self,
         *,
         quarter: FromPath[str],
-        pool: PoolDep,
-        settings: SettingsDep,
+        app_state: AppStateDep,
         min_position: MinPosition = None,
     ) -> Response[QuarterPlan]:
         name = str(Quarter.parse(quarter))
-        await ensure_position(pool, PLAN_TRACKING, min_position, settings.read_wait_seconds)
-        stored = await planning_queries.quarter_plan_json(pool, name)
+        pool = app_state.pool
+        wait = app_state.settings.read_wait_seconds
+        await ensure_position(pool, PLAN_TRACKING, min_position, wait)
+        stored = await app_state.plans.plan_json(pool, name)
         if stored is None:
             return Response(empty_plan(name))
         # The view stored the plan as JSON already: serve those bytes, no decode and encode.

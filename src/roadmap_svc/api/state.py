@@ -8,6 +8,7 @@ from litestar import Litestar
 
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
+from roadmap_svc.projections.planning_queries import PlanCache
 from roadmap_svc.projections.runner import SupervisedRunner
 from roadmap_svc.storage.pool import Pool
 
@@ -18,6 +19,7 @@ class AppState:
     application: RoadmapApplication
     pool: Pool
     runners: list[SupervisedRunner] = field(default_factory=list)
+    plans: PlanCache = field(default_factory=PlanCache)
 
     KEY = "roadmap"
 

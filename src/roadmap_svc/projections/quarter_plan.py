@@ -73,12 +73,19 @@ class PlanTeam(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class QuarterMembers(msgspec.Struct, frozen=True, kw_only=True):
-    """Who a quarter's plan is computed from; put again whenever one of them changes."""
+    """Who a quarter's plan is computed from (put again only when that changes)."""
 
     quarter: str
-    initiatives: tuple[UUID, ...]
-    teams: tuple[UUID, ...]  # teams with capacity set for the quarter
-    position: int  # the last event that changed the quarter's plan
+    initiatives: frozenset[UUID]
+    teams: frozenset[UUID]  # teams with capacity set for the quarter
+
+
+class QuarterTouched(msgspec.Struct, frozen=True, kw_only=True):
+    """The last event that changed something a quarter's plan shows: put by every such
+    event (a small row, whatever the quarter's size), so `settle` computes that plan again."""
+
+    quarter: str
+    position: int
 
 
 # --- the plan as served ---
@@ -148,6 +155,7 @@ class QuarterPlanRow(msgspec.Struct, frozen=True, kw_only=True):
 INITIATIVES = Table("quarter_plan_initiatives", PlanInitiative, key=("id",))
 TEAMS = Table("quarter_plan_teams", PlanTeam, key=("id",))
 MEMBERS = Table("quarter_plan_members", QuarterMembers, key=("quarter",))
+TOUCHED = Table("quarter_plan_touched", QuarterTouched, key=("quarter",))
 PLANS = Table("quarter_plans", QuarterPlanRow, key=("quarter",))
 
 
@@ -158,11 +166,12 @@ def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN40
 
 
 def _settle(rows: Rows) -> None:
-    for (quarter,) in rows.changed(MEMBERS):
+    for (quarter,) in rows.changed(TOUCHED):
         members = rows.get(MEMBERS, quarter)
-        if members is None:
+        touched = rows.get(TOUCHED, quarter)
+        if members is None or touched is None:
             continue
-        plan = plan_of(members, rows)
+        plan = plan_of(members, touched.position, rows)
         rows.put(
             PLANS,
             QuarterPlanRow(
@@ -174,7 +183,7 @@ def _settle(rows: Rows) -> None:
         )
 
 
-VIEW = View("quarter_plan", (INITIATIVES, TEAMS, MEMBERS, PLANS), _apply, _settle)
+VIEW = View("quarter_plan", (INITIATIVES, TEAMS, MEMBERS, TOUCHED, PLANS), _apply, _settle)
 _ENCODER = msgspec.json.Encoder()
 
 # What an event changed: (quarter, initiative id or None, team id or None) per quarter whose
@@ -332,34 +341,27 @@ def _required(team: PlanTeam | None, domain_event: Any) -> PlanTeam:  # noqa: AN
 def _touch(
     rows: Rows, quarter: str, position: int, *, initiative: UUID | None, team: UUID | None
 ) -> None:
+    rows.put(TOUCHED, QuarterTouched(quarter=quarter, position=position))
     members = rows.get(MEMBERS, quarter) or QuarterMembers(
-        quarter=quarter, initiatives=(), teams=(), position=position
+        quarter=quarter, initiatives=frozenset(), teams=frozenset()
     )
-    initiatives = set(members.initiatives)
+    initiatives = members.initiatives
     if initiative is not None:
         found = rows.get(INITIATIVES, initiative)
-        if found is not None and quarter in found.quarters:
-            initiatives.add(initiative)
-        else:
-            initiatives.discard(initiative)
-    teams = set(members.teams)
-    if team is not None:
+        belongs = found is not None and quarter in found.quarters
+        if belongs != (initiative in initiatives):
+            initiatives = initiatives | {initiative} if belongs else initiatives - {initiative}
+    teams = members.teams
+    if team is not None and team not in teams:
         found_team = rows.get(TEAMS, team)
         if found_team is not None and quarter in found_team.capacity:
-            teams.add(team)
-    rows.put(
-        MEMBERS,
-        QuarterMembers(
-            quarter=quarter,
-            initiatives=tuple(sorted(initiatives)),
-            teams=tuple(sorted(teams)),
-            position=position,
-        ),
-    )
+            teams = teams | {team}
+    if initiatives is not members.initiatives or teams is not members.teams:
+        rows.put(MEMBERS, QuarterMembers(quarter=quarter, initiatives=initiatives, teams=teams))
 
 
-def plan_of(members: QuarterMembers, rows: Rows) -> QuarterPlan:
-    """The quarter's plan, from the rows of its initiatives and teams."""
+def plan_of(members: QuarterMembers, position: int, rows: Rows) -> QuarterPlan:
+    """The quarter's plan as of `position`, from the rows of its initiatives and teams."""
     quarter = members.quarter
     initiatives = sorted(
         (i for i in (rows.get(INITIATIVES, m) for m in members.initiatives) if i is not None),
@@ -446,7 +448,7 @@ def plan_of(members: QuarterMembers, rows: Rows) -> QuarterPlan:
     )
     return QuarterPlan(
         quarter=quarter,
-        position=members.position,
+        position=position,
         totals=totals,
         teams=tuple(loads),
         initiatives=tuple(lines),
@@ -455,9 +457,8 @@ def plan_of(members: QuarterMembers, rows: Rows) -> QuarterPlan:
 
 def empty_plan(quarter: str) -> QuarterPlan:
     """The plan of a quarter nothing was planned for yet."""
-    return plan_of(
-        QuarterMembers(quarter=quarter, initiatives=(), teams=(), position=0), MemoryRows()
-    )
+    members = QuarterMembers(quarter=quarter, initiatives=frozenset(), teams=frozenset())
+    return plan_of(members, 0, MemoryRows())
 
 
 def _fte(value: float) -> float:
