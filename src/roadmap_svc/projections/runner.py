@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from roadmap_svc.projections import failures
 from roadmap_svc.projections.failures import PoisonEventError
 from roadmap_svc.projections.kit import View
 from roadmap_svc.projections.registry import VIEWS, construct_view
+from roadmap_svc.projections.shared_log import LogEntry, SharedLog
 from roadmap_svc.projections.view_store import Positioned, ViewRecorder, ViewReplacedError
 from roadmap_svc.storage.event_log import events_after
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
@@ -33,7 +35,7 @@ from roadmap_svc.storage.transcoder import MsgspecMapper
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 10.0
-BATCH = 500  # events per transaction, at most
+BATCH = 2000  # events per transaction, at most
 POLL_SECONDS = 0.5  # the longest wait when no notification arrives
 PACE_SECONDS = 0.002  # the shortest time between two batches
 STOP_CHECK_SECONDS = 0.05  # how soon a waiting runner notices it is asked to stop
@@ -51,9 +53,10 @@ TRANSIENT_ERRORS = (
 
 
 class SupervisedRunner:
-    def __init__(self, view: View, env: dict[str, str]) -> None:
+    def __init__(self, view: View, env: dict[str, str], log: SharedLog | None = None) -> None:
         self.view = view
         self.env = env
+        self._log = log or SharedLog()
         self.restarts = 0
         self.last_error: str | None = None
         self.failure: failures.PoisonEvent | None = None  # the event the view waits at
@@ -92,6 +95,7 @@ class SupervisedRunner:
                 )
             except PoisonEventError as exc:
                 self._following = False  # waiting at the event, not following the log
+                self._log.forget(exc.position)
                 self.last_error = f"{exc}: {_cause(exc)}"
                 self._wait_at_poison(exc)
             except Exception as exc:
@@ -195,7 +199,7 @@ class SupervisedRunner:
                     # transactions (a write read at its position waits that much longer).
                     self._stopping.wait(max(0.0, last + PACE_SECONDS - time.monotonic()))
                     last = time.monotonic()
-                    found = _events_after(view, position)
+                    found = self._log.after(position, BATCH, partial(_events_after, view))
                     if not found:
                         self._wait(listener)
                         continue
@@ -233,19 +237,20 @@ class _listening:  # noqa: N801 - a context manager
         self._conn.close()
 
 
-def _apply(view: ViewRecorder, mapper: MsgspecMapper, found: list[tuple[StoredEvent, int]]) -> int:
+def _apply(view: ViewRecorder, mapper: MsgspecMapper, found: list[LogEntry]) -> int:
     """Apply a batch in one transaction; if it fails other than by a lost connection, apply
     its events one by one, so every event before a poison one is kept and the poison one is
     named (PoisonEventError). Returns the position reached."""
     try:
-        batch: list[Positioned] = [(mapper.to_domain_event(e), p) for e, p in found]
-        view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1][1]))
+        batch: list[Positioned] = [(e.event(mapper), e.position) for e in found]
+        view.apply_events(batch, Tracking(APPLICATION_NAME, found[-1].position))
     except (*TRANSIENT_ERRORS, ViewReplacedError):
         raise
     except Exception:  # noqa: BLE001 - which event, and why, is found below
-        for stored, position in found:
+        for entry in found:
+            stored, position = entry.stored, entry.position
             try:
-                event = mapper.to_domain_event(stored)
+                event = entry.event(mapper)
                 view.apply_events([(event, position)], Tracking(APPLICATION_NAME, position))
             except (*TRANSIENT_ERRORS, ViewReplacedError):
                 raise
@@ -256,7 +261,7 @@ def _apply(view: ViewRecorder, mapper: MsgspecMapper, found: list[tuple[StoredEv
                     UUID(str(stored.originator_id)),
                     stored.originator_version,
                 ) from exc
-    return found[-1][1]
+    return found[-1].position
 
 
 def _cause(exc: BaseException) -> str:
@@ -265,12 +270,14 @@ def _cause(exc: BaseException) -> str:
 
 
 def _events_after(view: ViewRecorder, position: int) -> list[tuple[StoredEvent, int]]:
+    # the runner's own connection, so a view's reads never wait for another's
     with view.datastore.get_connection() as conn:
         return events_after(conn, position, BATCH)
 
 
 def start_runners(env: dict[str, str]) -> list[SupervisedRunner]:
-    runners = [SupervisedRunner(view, env) for view in VIEWS]
+    log = SharedLog()  # the views read and decode each event once between them
+    runners = [SupervisedRunner(view, env, log) for view in VIEWS]
     for runner in runners:
         runner.start()
     return runners

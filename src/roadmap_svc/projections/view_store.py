@@ -38,9 +38,13 @@ class _Cache:
 
     def __init__(self) -> None:
         self.tables: dict[str, OrderedDict[Key, Any]] = {}
+        # True while the cache holds every row of the view (it started from empty tables and
+        # dropped none): a key it lacks has no row, with no need to ask the table.
+        self.complete = False
 
-    def clear(self) -> None:
+    def clear(self, *, empty: bool = False) -> None:
         self.tables.clear()
+        self.complete = empty
 
     def keep(self, table: str, stored: dict[Key, Any]) -> None:
         rows = self.tables.setdefault(table, OrderedDict())
@@ -49,6 +53,7 @@ class _Cache:
             rows.move_to_end(key)
         while len(rows) > self.ROWS_KEPT:
             rows.popitem(last=False)
+            self.complete = False
 
 
 class _BatchRows:
@@ -67,6 +72,8 @@ class _BatchRows:
             found: R | None = pending[key]
         elif key in cached:
             found = cached[key]
+        elif self._cache.complete:
+            found = None
         else:
             found = self._read(table, key)
         return found
@@ -131,8 +138,9 @@ class ViewRecorder(PostgresTrackingRecorder):
                 " WHERE application_name = %s",
                 (application_name,),
             ).fetchone()
-        self._cache.clear()
-        return int(row["notification_id"]) if row else 0
+        position = int(row["notification_id"]) if row else 0
+        self._cache.clear(empty=position == 0)  # at position 0 the tables are empty
+        return position
 
     def apply_events(self, batch: Sequence[Positioned], tracking: Tracking) -> None:
         """Fold a batch of events (in position order) into the rows they touch."""
