@@ -34,6 +34,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # A snapshot of an aggregate every this many events (0: none), so loads stay short.
     snapshot_interval: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 50
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Progress: a milestone forecast this many days (or more) after its target is off track.
+    health_off_track_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
 
     @property
     def data_path(self) -> Path:

@@ -29,6 +29,7 @@ from roadmap_svc.api.milestones import MilestoneController
 from roadmap_svc.api.options import allow_every_method
 from roadmap_svc.api.planning import PlanningController
 from roadmap_svc.api.problems import internal_error, problem_details_config
+from roadmap_svc.api.progress import ProgressController
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
 from roadmap_svc.api.teams import TeamController
@@ -85,6 +86,7 @@ def create_app(
             TeamController,
             PlanningController,
             DecisionLogController,
+            ProgressController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],

@@ -5,11 +5,16 @@ from __future__ import annotations
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from roadmap_svc.projections import decision_log, initiative_summary, quarter_plan
+from roadmap_svc.projections import decision_log, initiative_summary, progress, quarter_plan
 from roadmap_svc.projections.kit import View
 from roadmap_svc.projections.view_store import ViewRecorder
 
-VIEWS: tuple[View, ...] = (initiative_summary.VIEW, quarter_plan.VIEW, decision_log.VIEW)
+VIEWS: tuple[View, ...] = (
+    initiative_summary.VIEW,
+    quarter_plan.VIEW,
+    decision_log.VIEW,
+    progress.VIEW,
+)
 
 
 def view_named(name: str) -> View:

@@ -1,0 +1,125 @@
+"""/v1/initiatives/{id}/progress and /v1/progress: milestones, forecasts and health with
+their reasons, computed at read time against the service's clock."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from roadmap_svc.api.auth import READ
+from roadmap_svc.api.cursors import decode_cursor, next_page
+from roadmap_svc.api.dependencies import AppStateDep
+from roadmap_svc.api.reads import MinPosition, ensure_position
+from roadmap_svc.api.state import AppState
+from roadmap_svc.domain.errors import NotFoundError
+from roadmap_svc.domain.lifecycle import Status
+from roadmap_svc.domain.quarter import Quarter
+from roadmap_svc.domain.text import LINE_PATTERN
+from roadmap_svc.projections.health import (
+    Forecaster,
+    Health,
+    HealthRules,
+    InitiativeProgress,
+    progress_of,
+)
+from roadmap_svc.projections.progress import VIEW
+from roadmap_svc.projections.progress_queries import (
+    get_progress_initiative,
+    list_progress_initiatives,
+    portfolio_for,
+)
+from roadmap_svc.projections.view_tables import tracking_table
+
+PROGRESS_TRACKING = tracking_table(VIEW.name)
+
+
+class ProgressPage(msgspec.Struct, kw_only=True):
+    items: list[InitiativeProgress]
+    next: str | None
+
+
+def _rules(state: AppState) -> HealthRules:
+    return HealthRules(off_track_days=state.settings.health_off_track_days)
+
+
+class ProgressController(Controller):
+    tags = ("progress",)
+
+    @get(
+        "/v1/initiatives/{initiative_id:uuid}/progress",
+        operation_id="GetInitiativeProgress",
+        opt=READ,
+        summary="An initiative's milestones, forecasts and health, with the reasons",
+        description="Rules in the README (*Progress and health*); what depends on today is "
+        "computed now, against the service's clock.",
+    )
+    async def one(
+        self,
+        *,
+        initiative_id: FromPath[UUID],
+        app_state: AppStateDep,
+        min_position: MinPosition = None,
+    ) -> InitiativeProgress:
+        pool = app_state.pool
+        await ensure_position(
+            pool, PROGRESS_TRACKING, min_position, app_state.settings.read_wait_seconds
+        )
+        found = await get_progress_initiative(pool, initiative_id)
+        if found is None:
+            raise NotFoundError("initiative", str(initiative_id))
+        portfolio = await portfolio_for(pool, [found])
+        today = app_state.application.clock().date()
+        return progress_of(found, portfolio, today, _rules(app_state))
+
+    @get(
+        "/v1/progress",
+        operation_id="ListProgress",
+        opt=READ,
+        summary="The portfolio's progress and health, filterable",
+    )
+    async def portfolio(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        app_state: AppStateDep,
+        status: FromQuery[Status | None] = None,
+        health: FromQuery[Health | None] = None,
+        quarter: Annotated[
+            str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
+        ] = None,
+        owner: Annotated[str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        min_position: MinPosition = None,
+    ) -> ProgressPage:
+        pool = app_state.pool
+        await ensure_position(
+            pool, PROGRESS_TRACKING, min_position, app_state.settings.read_wait_seconds
+        )
+        after = decode_cursor(cursor)
+        initiatives = await list_progress_initiatives(
+            pool,
+            None if status is None else status.value,
+            None if quarter is None else str(Quarter.parse(quarter)),
+            owner,
+        )
+        initiatives = [i for i in initiatives if i.proposed_position > after]
+        portfolio = await portfolio_for(pool, initiatives)
+        today = app_state.application.clock().date()
+        rules = _rules(app_state)
+        forecaster = Forecaster(portfolio)  # each milestone's forecast once for the page
+        items: list[InitiativeProgress] = []
+        last = after
+        for initiative in initiatives:
+            if len(items) == limit:
+                break
+            last = initiative.proposed_position
+            progress = progress_of(initiative, portfolio, today, rules, forecaster)
+            if health is None or progress.health is health:
+                items.append(progress)
+        more = bool(initiatives) and last != initiatives[-1].proposed_position
+        return ProgressPage(items=items, next=next_page(request, last) if more else None)

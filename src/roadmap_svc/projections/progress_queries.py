@@ -1,0 +1,63 @@
+"""Async reads of the progress view: the initiatives asked for, and every milestone their
+forecasts reach (upstream milestones of other initiatives included)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from roadmap_svc.projections.health import Portfolio
+from roadmap_svc.projections.progress import (
+    INITIATIVES,
+    MILESTONES,
+    ProgressInitiative,
+    ProgressMilestone,
+)
+from roadmap_svc.storage.pool import Pool
+
+LIST_INITIATIVES = f"""
+SELECT * FROM {INITIATIVES.name}
+WHERE ($1::text IS NULL OR status = $1)
+  AND ($2::text IS NULL OR quarter = $2)
+  AND ($3::text IS NULL OR owner = $3)
+ORDER BY proposed_position
+"""  # noqa: S608 - constant
+INITIATIVES_BY_ID = f"SELECT * FROM {INITIATIVES.name} WHERE id = ANY($1::uuid[])"  # noqa: S608
+MILESTONES_OF = f"SELECT * FROM {MILESTONES.name} WHERE initiative_id = ANY($1::uuid[])"  # noqa: S608
+
+
+async def list_progress_initiatives(
+    pool: Pool, status: str | None, quarter: str | None, owner: str | None
+) -> list[ProgressInitiative]:
+    rows = await pool.fetch(LIST_INITIATIVES, status, quarter, owner)
+    return [msgspec.convert(dict(row), ProgressInitiative) for row in rows]
+
+
+async def get_progress_initiative(pool: Pool, initiative_id: UUID) -> ProgressInitiative | None:
+    rows = await pool.fetch(INITIATIVES_BY_ID, [initiative_id])
+    return msgspec.convert(dict(rows[0]), ProgressInitiative) if rows else None
+
+
+async def portfolio_for(pool: Pool, initiatives: list[ProgressInitiative]) -> Portfolio:
+    """The rows the progress of `initiatives` needs: their milestones and, transitively,
+    the milestones (and initiatives) those depend on."""
+    known = {i.id: i for i in initiatives}
+    milestones: dict[tuple[UUID, UUID], ProgressMilestone] = {}
+    wanted = set(known)
+    loaded: set[UUID] = set()
+    while wanted:
+        for row in await pool.fetch(MILESTONES_OF, list(wanted)):
+            found = msgspec.convert(dict(row), ProgressMilestone)
+            milestones[(found.initiative_id, found.id)] = found
+        loaded |= wanted
+        upstream = {
+            d.upstream_initiative_id for m in milestones.values() for d in m.milestone.dependencies
+        }
+        wanted = upstream - loaded
+        missing = list(upstream - known.keys())
+        if missing:
+            for row in await pool.fetch(INITIATIVES_BY_ID, missing):
+                other = msgspec.convert(dict(row), ProgressInitiative)
+                known[other.id] = other
+    return Portfolio(initiatives=known, milestones=milestones)
