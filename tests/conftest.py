@@ -19,11 +19,13 @@ import subprocess
 import tempfile
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import msgspec
 import psycopg
 import pytest
 from hypothesis import settings
@@ -41,6 +43,7 @@ from roadmap_svc.storage.embedded import embedded_postgres
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.server import drop_database, ensure_database
 from roadmap_svc.storage.tokens import create_token
+from tests.portfolio import Portfolio, write_portfolio
 
 # Property tests: a quick tier by default, a thorough one with `./dev test-extended`.
 settings.register_profile("quick", max_examples=40)
@@ -107,6 +110,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if SERVER_URL is not None:
         with contextlib.suppress(psycopg.Error):
             drop_database(parse_database_url(SERVER_URL), _template_name(run_id))
+            drop_database(parse_database_url(SERVER_URL), _portfolio_name(run_id))
     shutil.rmtree(_run_dir(run_id), ignore_errors=True)
 
 
@@ -119,6 +123,13 @@ def _run_dir(run_id: str) -> Path:
 
 def _template_name(run_id: str) -> str:
     return f"roadmap_tmpl_{run_id}"
+
+
+PORTFOLIO_EVENTS = 700
+
+
+def _portfolio_name(run_id: str) -> str:
+    return f"roadmap_pf_{run_id}"
 
 
 @pytest.fixture(scope="session")
@@ -260,6 +271,60 @@ def fresh_database(empty_database: DatabaseTarget) -> DatabaseTarget:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
     return empty_database
+
+
+@dataclass
+class PortfolioStore:
+    """A database holding the generated portfolio (tests.portfolio), and what it made."""
+
+    target: DatabaseTarget
+    made: Portfolio
+    app: RoadmapApplication
+
+
+@pytest.fixture(scope="session")
+def portfolio_template(server: DatabaseTarget, template: str, run_id: str) -> tuple[str, Portfolio]:
+    """The generated portfolio, written once per run and backend (writing it is the slow
+    part of the view tests); each test that wants it gets a copy."""
+    name = _portfolio_name(run_id)
+    record = _run_dir(run_id) / f"portfolio-{zlib.crc32(server.dsn.encode())}.json"
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (zlib.crc32(name.encode()),))
+        try:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return name, msgspec.json.decode(record.read_bytes(), type=Portfolio)
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+            target = server.with_database(name)
+            application = RoadmapApplication(env=eventsourcing_env(target, pool_size=2))
+            try:
+                made = write_portfolio(application, PORTFOLIO_EVENTS)
+            finally:
+                application.close()
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_bytes(msgspec.json.encode(made))
+            return name, made
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (zlib.crc32(name.encode()),))
+
+
+@pytest.fixture
+def portfolio(
+    server: DatabaseTarget, portfolio_template: tuple[str, Portfolio]
+) -> Iterator[PortfolioStore]:
+    """A copy of the generated portfolio for one test, with the application on it; its
+    views are empty (position 0) until runners replay the log."""
+    name, made = portfolio_template
+    target = _copy_of(server, name)
+    application = RoadmapApplication(env=eventsourcing_env(target, pool_size=2))
+    try:
+        yield PortfolioStore(target=target, made=made, app=application)
+    finally:
+        application.close()
+        drop_database(server, target.dbname)
 
 
 # ---- the app -----------------------------------------------------------------------------

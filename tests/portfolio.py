@@ -11,12 +11,25 @@ from uuid import UUID
 
 from roadmap_svc.application import DecisionInput, RoadmapApplication
 from roadmap_svc.domain.errors import DomainError
-from roadmap_svc.domain.lifecycle import DecisionKind
+from roadmap_svc.domain.lifecycle import OPEN_STATUSES, DecisionKind, allowed_decisions
 from roadmap_svc.domain.stakeholders import Stance
 from tests.application_helpers import meta_of, propose
 
 QUARTERS = ("2027-Q1", "2027-Q2", "2027-Q3")
 TODAY = date(2027, 1, 15)
+
+
+# Planning moves forward more often than it stops: approve and start weigh most.
+_WEIGHTS = {
+    DecisionKind.APPROVE: 6,
+    DecisionKind.START: 5,
+    DecisionKind.RESUME: 3,
+    DecisionKind.DEFER: 2,
+    DecisionKind.PAUSE: 2,
+    DecisionKind.COMPLETE: 1,
+    DecisionKind.REJECT: 1,
+    DecisionKind.CANCEL: 1,
+}
 
 
 @dataclass
@@ -31,12 +44,13 @@ class Portfolio:
 def write_portfolio(
     app: RoadmapApplication, events: int, *, seed: int = 7, teams: int = 6
 ) -> Portfolio:
-    """Write at least `events` events of a plausible portfolio; returns what it made."""
+    """Write a plausible portfolio until the log holds at least `events` events; returns
+    what it made (another call on the same store makes another portfolio beside it)."""
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     made = Portfolio()
     for n in range(teams):
         team = app.register_team(
-            name=f"Team {n}", wip_limit=rng.choice([None, 2, 3]), meta=meta_of()
+            name=f"Team {seed}.{n}", wip_limit=rng.choice([None, 2, 3]), meta=meta_of()
         )
         made.teams.append(team.id)
         made.head = team.position
@@ -48,17 +62,21 @@ def write_portfolio(
                 meta=meta_of(),
                 expected_version=None,
             ).position
+    open_ones: list[UUID] = []  # closed initiatives refuse every change: write to open ones
     while made.head < events:
-        if not made.initiatives or rng.random() < 0.08:
+        if not open_ones or rng.random() < 0.08:
             initiative = propose(app, f"Initiative {len(made.initiatives)}")
             made.initiatives.append(initiative)
             made.milestones[initiative] = []
+            open_ones.append(initiative)
             continue
-        initiative = rng.choice(made.initiatives)
+        initiative = rng.choice(open_ones)
         try:
             made.head = _one_write(app, rng, made, initiative)
         except DomainError:
             made.refused += 1
+        if app.get_initiative(initiative).status not in OPEN_STATUSES:
+            open_ones.remove(initiative)
     return made
 
 
@@ -68,7 +86,9 @@ def _one_write(  # noqa: PLR0911 - one return per kind of write
     meta = meta_of(rng.choice(["ana", "bo", "cy"]))
     roll = rng.random()
     if roll < 0.2:
-        kind = rng.choice(list(DecisionKind))
+        # a decision the initiative's status allows (a refused one records nothing)
+        allowed = allowed_decisions(app.get_initiative(initiative).status)
+        kind = rng.choices(allowed, weights=[_WEIGHTS[k] for k in allowed])[0]
         quarter = (
             rng.choice(QUARTERS) if kind in (DecisionKind.APPROVE, DecisionKind.DEFER) else None
         )

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from roadmap_svc.application import APPLICATION_NAME, RoadmapApplication
+from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.milestones import MilestoneStatus
@@ -22,19 +22,19 @@ from roadmap_svc.projections.kit import R, Table, replay
 from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
 from roadmap_svc.projections.tables import TableSQL
 from roadmap_svc.projections.view_tables import tracking_table
-from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.event_log import events_after
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.transcoder import MsgspecMapper
-from tests.portfolio import TODAY, write_portfolio
+from tests.conftest import PortfolioStore
+from tests.portfolio import TODAY
 
 RULES = HealthRules()
 LATER = TODAY + timedelta(days=60)  # some targets have passed by then
 
 
 @pytest.fixture
-def runners(migrated_database: DatabaseTarget) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(migrated_database, pool_size=2))
+def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
+    started = start_runners(eventsourcing_env(portfolio.target, pool_size=2))
     try:
         yield started
     finally:
@@ -83,13 +83,13 @@ def _days_paused(decisions: list[DecisionTaken], today: date) -> int:
 
 @pytest.mark.usefixtures("runners")
 def test_each_initiative_s_numbers_equal_a_recomputation_from_the_aggregates(
-    migrated_database: DatabaseTarget, app: RoadmapApplication
+    portfolio: PortfolioStore,
 ) -> None:
-    made = write_portfolio(app, 450, seed=3)
-    _wait_for(migrated_database.dsn, made.head)
-    stored = _stored(migrated_database.dsn)
+    app, made, dsn = portfolio.app, portfolio.made, portfolio.target.dsn
+    _wait_for(dsn, made.head)
+    stored = _stored(dsn)
     mapper = MsgspecMapper()
-    with psycopg.connect(migrated_database.dsn) as conn:
+    with psycopg.connect(dsn) as conn:
         log = [(mapper.to_domain_event(e), p) for e, p in events_after(conn, 0, 10**9)]
     in_memory = replay(progress.VIEW, log, batch_size=50)
     assert in_memory.tables[progress.MILESTONES.name] == stored.milestones

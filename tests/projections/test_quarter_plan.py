@@ -19,19 +19,18 @@ from roadmap_svc.projections.kit import replay
 from roadmap_svc.projections.quarter_plan import PLANS, QuarterPlan
 from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
 from roadmap_svc.projections.view_tables import tracking_table
-from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.event_log import events_after
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.transcoder import MsgspecMapper
-from tests.portfolio import QUARTERS, Portfolio, write_portfolio
+from tests.conftest import PortfolioStore
+from tests.portfolio import QUARTERS, Portfolio
 
-EVENTS = 700
 PLANNED = {Status.APPROVED, Status.IN_PROGRESS, Status.PAUSED}
 
 
 @pytest.fixture
-def runners(migrated_database: DatabaseTarget) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(migrated_database, pool_size=2))
+def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
+    started = start_runners(eventsourcing_env(portfolio.target, pool_size=2))
     try:
         yield started
     finally:
@@ -133,13 +132,13 @@ def _wait_for(dsn: str, position: int) -> None:
 
 @pytest.mark.usefixtures("runners")
 def test_every_number_of_every_quarter_equals_a_recomputation_from_the_aggregates(
-    migrated_database: DatabaseTarget, app: RoadmapApplication
+    portfolio: PortfolioStore,
 ) -> None:
-    made = write_portfolio(app, EVENTS, seed=11)
-    _wait_for(migrated_database.dsn, made.head)
-    live = _stored_plans(migrated_database.dsn)
+    app, made, dsn = portfolio.app, portfolio.made, portfolio.target.dsn
+    _wait_for(dsn, made.head)
+    live = _stored_plans(dsn)
     mapper = MsgspecMapper()
-    with psycopg.connect(migrated_database.dsn) as conn:
+    with psycopg.connect(dsn) as conn:
         log = [(mapper.to_domain_event(e), p) for e, p in events_after(conn, 0, 10**9)]
     in_memory = replay(quarter_plan.VIEW, log, batch_size=37)  # batches of any size agree
     assert set(live) == set(QUARTERS)
@@ -147,7 +146,7 @@ def test_every_number_of_every_quarter_equals_a_recomputation_from_the_aggregate
         expected = _expected(app, made, quarter)
         plan = live[quarter]
         assert _numbers(plan) == expected, quarter
-        assert len(expected["initiatives"]) > 3
+        assert expected["initiatives"]
         assert expected["teams"]
         row = in_memory.get(PLANS, quarter)
         assert row is not None
@@ -164,14 +163,12 @@ def test_every_number_of_every_quarter_equals_a_recomputation_from_the_aggregate
             t["over_allocated"] for t in expected["teams"].values()
         )
     assert any(p.totals.teams_over_allocated for p in live.values())  # the case occurs
+    assert sum(p.totals.initiatives + p.totals.candidates for p in live.values()) >= 10
 
 
-def test_plan_rows_do_not_depend_on_how_events_are_batched(
-    migrated_database: DatabaseTarget, app: RoadmapApplication
-) -> None:
-    write_portfolio(app, 300, seed=5)
+def test_plan_rows_do_not_depend_on_how_events_are_batched(portfolio: PortfolioStore) -> None:
     mapper = MsgspecMapper()
-    with psycopg.connect(migrated_database.dsn) as conn:
+    with psycopg.connect(portfolio.target.dsn) as conn:
         log = [(mapper.to_domain_event(e), p) for e, p in events_after(conn, 0, 10**9)]
     one_by_one = replay(quarter_plan.VIEW, log, batch_size=1)
     all_at_once = replay(quarter_plan.VIEW, log, batch_size=len(log))

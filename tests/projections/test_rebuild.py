@@ -26,10 +26,10 @@ from roadmap_svc.storage.event_log import events_after
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.transcoder import MsgspecMapper
 from tests.application_helpers import propose
+from tests.conftest import PortfolioStore
 from tests.portfolio import write_portfolio
 
 EXTENDED = os.environ.get("HYPOTHESIS_PROFILE") == "extended"
-EVENTS = 10_000 if EXTENDED else 600
 BOUND_SECONDS = 60.0
 
 
@@ -73,8 +73,8 @@ def _until_tracked(dsn: str, position: int) -> None:
 
 
 @pytest.fixture
-def runners(migrated_database: DatabaseTarget) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(migrated_database, pool_size=2))
+def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
+    started = start_runners(eventsourcing_env(portfolio.target, pool_size=2))
     try:
         yield started
     finally:
@@ -82,9 +82,11 @@ def runners(migrated_database: DatabaseTarget) -> Iterator[list[SupervisedRunner
 
 
 def test_rebuild_equals_live_and_an_in_memory_replay_row_for_row(
-    migrated_database: DatabaseTarget, app: RoadmapApplication, runners: list[SupervisedRunner]
+    portfolio: PortfolioStore, runners: list[SupervisedRunner]
 ) -> None:
-    made = write_portfolio(app, EVENTS)
+    migrated_database, made = portfolio.target, portfolio.made
+    if EXTENDED:  # at least 10,000 events: the portfolio, and more of it
+        made = write_portfolio(portfolio.app, 10_000, seed=99)
     _until_tracked(migrated_database.dsn, made.head)
     live = {view.name: _stored(migrated_database.dsn, view) for view in VIEWS}
 
@@ -102,9 +104,9 @@ def test_rebuild_equals_live_and_an_in_memory_replay_row_for_row(
 
 
 def test_an_online_rebuild_during_writes_ends_equal_to_a_fresh_replay(
-    migrated_database: DatabaseTarget, app: RoadmapApplication, runners: list[SupervisedRunner]
+    portfolio: PortfolioStore, runners: list[SupervisedRunner]
 ) -> None:
-    made = write_portfolio(app, EVENTS // 2)
+    migrated_database, made, app = portfolio.target, portfolio.made, portfolio.app
     _until_tracked(migrated_database.dsn, made.head)
     stop = threading.Event()
     written: list[int] = []
