@@ -42,6 +42,7 @@ from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import DEFAULT_SNAPSHOT_INTERVAL, eventsourcing_env
 
 META = EventMeta(actor="bench")
+P1_RATE_ON_RECORD = 2200.0  # commands/s, 2026-12-01, 2 cores: P3's load when P1 is not run
 
 
 # ---- the baseline: the library's own one-event saves ---------------------------------------
@@ -311,6 +312,7 @@ def main() -> None:
     parser.add_argument("--log-events", type=int, default=100_000, help="log to rebuild (P4)")
     args = parser.parse_args()
     only = set(args.only.upper().split(","))
+    p1_rate: float | None = None
 
     with bench_database() as (target, where):
         migrate_database(target)
@@ -353,6 +355,7 @@ def main() -> None:
                 middle = median_round(rounds, lambda r: r["p1"]["rate"] / r["base_rate"])
                 _print_baseline(middle)
                 report_p1(middle["p1"], middle["base_rate"], args.clients)
+                p1_rate = float(middle["p1"]["rate"])
             if "P7" in only:
                 middle = median_round(
                     rounds, lambda r: r["p7_http"]["p50_ms"] / 1000 / r["p7_direct"]
@@ -368,10 +371,10 @@ def main() -> None:
                 histories[f"{mix_name}+half"] = (args.events + gap // 2, mix)
                 histories[f"{mix_name}+worst"] = (args.events + gap - 1, mix)
             report_p5(loads(target, histories, max(20, args.n // 10)))
-    read_side_measures(args, only)
+    read_side_measures(args, only, p1_rate)
 
 
-def read_side_measures(args: argparse.Namespace, only: set[str]) -> None:
+def read_side_measures(args: argparse.Namespace, only: set[str], p1_rate: float | None) -> None:
     """The read side's measures, each on a database of its own."""
     if "P2" in only:
         with bench_database() as (target, _):
@@ -380,7 +383,9 @@ def read_side_measures(args: argparse.Namespace, only: set[str]) -> None:
     if "P3" in only:
         with bench_database() as (target, _):
             migrate_database(target)
-            read_side.report_p3(read_side.p3(target, 500.0, args.seconds))
+            # half the P1 throughput of this run (else of the last run on record here)
+            rate = (p1_rate or P1_RATE_ON_RECORD) / 2
+            read_side.report_p3(read_side.p3(target, rate, args.seconds))
     if "P4" in only:
         with bench_database() as (target, _):
             migrate_database(target)
