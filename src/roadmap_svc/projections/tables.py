@@ -128,7 +128,7 @@ class TableSQL:
     def upsert(self) -> str:
         """One statement for any number of rows: each column as an array parameter."""
         names = ", ".join(c.name for c in self.columns)
-        arrays = ", ".join(f"%s::{self._wire_type(c)}[]" for c in self.columns)
+        arrays = ", ".join(f"%b::{self._wire_type(c)}[]" for c in self.columns)
         values = ", ".join(
             f"ARRAY(SELECT jsonb_array_elements_text(r.{c.name}))" if c.is_text_array else c.name
             for c in self.columns
