@@ -299,7 +299,7 @@ def report_p4(r: dict[str, Any]) -> None:
 # ---- P3: lag under a steady write load ---------------------------------------------------------
 
 
-def p3(target: DatabaseTarget, rate: float, seconds: float, writers: int = 8) -> dict[str, Any]:
+def p3(target: DatabaseTarget, rate: float, seconds: float, writers: int = 16) -> dict[str, Any]:
     """`writers` clients write at `rate` a second together; for each write, the time from its
     answer (after its commit) until every view's tracked position has it, as seen by a
     reader polling the tracking tables every half millisecond."""

@@ -6,8 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin, YamlRenderPlugin
@@ -30,6 +31,7 @@ from roadmap_svc.api.options import allow_every_method
 from roadmap_svc.api.planning import PlanningController
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.progress import ProgressController
+from roadmap_svc.api.query_params import check_query_params
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
 from roadmap_svc.api.teams import TeamController
@@ -90,7 +92,7 @@ def create_app(
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],
-        before_request=check_json_body,
+        before_request=_check_request,
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={500: internal_error},
         lifespan=[lifespan],
@@ -101,6 +103,12 @@ def create_app(
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         debug=False,
     )
+
+
+async def _check_request(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: no unknown query parameter, and a clean JSON body if any."""
+    check_query_params(request)
+    await check_json_body(request)
 
 
 def openapi_config() -> OpenAPIConfig:
