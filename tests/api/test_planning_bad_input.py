@@ -296,4 +296,5 @@ async def test_rename_to_a_taken_name_is_refused(client: Client) -> None:
         409,
         "team-name-taken",
     )
-    assert taken["detail"]
+    assert first["id"] in taken["detail"]
+    assert (taken["team_id"], taken["team"]) == (first["id"], f"/v1/teams/{first['id']}")

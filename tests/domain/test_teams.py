@@ -442,13 +442,14 @@ def held_claim(team_id: UUID, name: str = "Payments Platform") -> TeamName:
 
 
 def test_a_name_held_by_one_team_cannot_be_claimed_by_another() -> None:
-    claim = held_claim(uuid4())
+    holder = uuid4()
+    claim = held_claim(holder)
 
     error = refuse(
         claim, TeamNameTakenError, lambda: claim.claim("payments PLATFORM", uuid4(), META)
     )
 
-    assert error.name == "payments PLATFORM"
+    assert (error.name, error.team_id) == ("payments PLATFORM", holder)
     assert isinstance(error, ConflictError)
     assert error.kind == "team-name-taken"
 

@@ -97,6 +97,8 @@ def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
         extra = {"cycle": exc.cycle}
     elif isinstance(exc, errors.ExternalKeyTakenError):
         extra = {"linked_to": exc.linked_to}
+    elif isinstance(exc, errors.TeamNameTakenError):
+        extra = {"team_id": str(exc.team_id), "team": f"/v1/teams/{exc.team_id}"}
     elif isinstance(exc, errors.VersionMismatchError):
         extra = {"expected_version": exc.expected, "current_version": exc.actual}
     return problem(status, kind, title, str(exc), **extra)

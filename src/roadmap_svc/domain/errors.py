@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 
 class DomainError(Exception):
@@ -85,9 +86,10 @@ class ConflictError(DomainError):
 class TeamNameTakenError(ConflictError):
     kind = "team-name-taken"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"a team named {name!r} exists already (names ignore case)")
+    def __init__(self, name: str, team_id: UUID) -> None:
+        super().__init__(f"team {team_id} is named {name!r} already (names ignore case)")
         self.name = name
+        self.team_id = team_id
 
 
 class ExternalKeyTakenError(ConflictError):

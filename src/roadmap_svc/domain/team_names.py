@@ -37,7 +37,7 @@ class TeamName(TeamNameState, Aggregate):
 
     def claim(self, name: str, team_id: UUID, meta: EventMeta) -> None:
         if self.holder is not None and self.holder != team_id:
-            raise TeamNameTakenError(name)
+            raise TeamNameTakenError(name, self.holder)
         self._record(TeamNameReclaimed, meta, name=name, team_id=team_id)
 
     def release(self, team_id: UUID, meta: EventMeta) -> None:
