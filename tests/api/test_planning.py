@@ -111,6 +111,20 @@ async def test_an_over_allocated_team_over_its_wip_limit_and_an_unassigned_initi
         "teams_over_wip_limit": 1,
     }
 
+    # The team's own page and the team list show the same load, and its assignments.
+    response = await client.get(f"/v1/teams/{team['id']}", params={"min_position": position})
+    assert response.status_code == 200, response.text
+    own = response.json()
+    assert own["load"] == {quarter: load}
+    assert own["capacity"] == {quarter: 5.0}
+    assigned = {(a["initiative_id"], a["quarter"], a["fte"]) for a in own["assignments"]}
+    assert assigned == {(i, quarter, 2.0) for i in running} | {(candidate["id"], quarter, 1.0)}
+    listed_teams = (await client.get("/v1/teams")).json()["items"]
+    (in_list,) = [t for t in listed_teams if t["id"] == team["id"]]
+    assert (in_list["name"], in_list["load"]) == (team["name"], {quarter: load})
+    past = (await client.get(f"/v1/teams/{team['id']}", params={"version": 1})).json()
+    assert (past["capacity"], past["load"], past["assignments"]) == ({}, None, None)
+
     # Pausing one frees a WIP slot but keeps its people; completing one frees both.
     await decide(client, running[0], "pause")
     done = await decide(client, running[1], "complete")

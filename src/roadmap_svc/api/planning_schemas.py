@@ -18,6 +18,8 @@ from roadmap_svc.domain.metrics import Direction, Metric
 from roadmap_svc.domain.milestones import MAX_LAG_DAYS, DependencyType, Milestone
 from roadmap_svc.domain.team import MAX_WIP_LIMIT
 from roadmap_svc.domain.text import LINE_PATTERN, TOKEN_CHARACTERS
+from roadmap_svc.projections.planning_queries import TeamAssignmentLine, TeamOverview
+from roadmap_svc.projections.quarter_plan import TeamLoad
 
 AssignmentFTE = Annotated[float, msgspec.Meta(gt=0, le=MAX_ASSIGNMENT_FTE)]
 CapacityFTE = Annotated[float, msgspec.Meta(ge=0, le=MAX_CAPACITY_FTE)]
@@ -152,6 +154,14 @@ class Team(msgspec.Struct, kw_only=True):
     registered_at: datetime
     updated_at: datetime
     position: int | None = None  # set on write responses (read-your-writes)
+    # On reads of the current team: its load by quarter, as the quarter plans show it, and
+    # its active assignments (from the planning view; `min_position` waits for it).
+    load: dict[str, TeamLoad] | None = None
+    assignments: list[TeamAssignmentLine] | None = None
+
+
+class TeamList(msgspec.Struct, kw_only=True):
+    items: list[TeamOverview]
 
 
 class ExternalRef(msgspec.Struct, kw_only=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 from uuid import UUID
 
@@ -11,13 +12,16 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import AUDIT, READ, WRITE
-from roadmap_svc.api.dependencies import PoolDep, RoadmapDep
+from roadmap_svc.api.dependencies import AppStateDep, PoolDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
+from roadmap_svc.api.planning import PLAN_TRACKING
+from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import Written
 from roadmap_svc.domain.team import Team, TeamRegistered
+from roadmap_svc.projections.planning_queries import team_assignments, team_overviews
 
 
 def _shape(team: Team, position: int | None = None) -> ps.Team:
@@ -57,22 +61,40 @@ class TeamController(Controller):
         )
         return _written(written, 201)
 
+    @get("/", operation_id="ListTeams", opt=READ, summary="Every team, its capacity and load")
+    async def list(
+        self, *, app_state: AppStateDep, min_position: MinPosition = None
+    ) -> ps.TeamList:
+        pool = app_state.pool
+        await ensure_position(
+            pool, PLAN_TRACKING, min_position, app_state.settings.read_wait_seconds
+        )
+        return ps.TeamList(items=await team_overviews(pool))
+
     @get(
         "/{team_id:uuid}",
         operation_id="GetTeam",
         opt=READ,
-        sync_to_thread=True,
-        summary="Read a team, now or at a past version",
+        summary="Read a team, now (with its load and assignments) or at a past version",
     )
-    def read(
+    async def read(
         self,
         *,
         team_id: FromPath[UUID],
-        roadmap: RoadmapDep,
+        app_state: AppStateDep,
         version: Annotated[int | None, QueryParameter(ge=1, description="A past version")] = None,
+        min_position: MinPosition = None,
     ) -> Response[ps.Team]:
-        team = roadmap.get_team(team_id, version=version)
-        return Response(_shape(team), headers={"ETag": etag(team.version)})
+        team = await asyncio.to_thread(app_state.application.get_team, team_id, version=version)
+        body = _shape(team)
+        if version is None:
+            pool = app_state.pool
+            wait = app_state.settings.read_wait_seconds
+            await ensure_position(pool, PLAN_TRACKING, min_position, wait)
+            overview = await team_overviews(pool, team_id)
+            body.load = overview[0].load if overview else {}
+            body.assignments = await team_assignments(pool, team_id)
+        return Response(body, headers={"ETag": etag(team.version)})
 
     @patch(
         "/{team_id:uuid}",

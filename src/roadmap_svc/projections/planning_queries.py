@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import msgspec
 
-from roadmap_svc.projections.quarter_plan import PLANS, PlanTotals
+from roadmap_svc.projections.quarter_plan import (
+    INITIATIVES as INITIATIVE_ROWS,
+)
+from roadmap_svc.projections.quarter_plan import (
+    PLANS,
+    PlanAssignment,
+    PlanTeam,
+    PlanTotals,
+    QuarterPlan,
+    TeamLoad,
+)
+from roadmap_svc.projections.quarter_plan import (
+    TEAMS as TEAM_ROWS,
+)
 from roadmap_svc.storage.pool import Pool
 
 GET_PLAN = f"SELECT plan::text, position FROM {PLANS.name} WHERE quarter = $1"  # noqa: S608
@@ -15,6 +30,7 @@ WHERE ($1::text IS NULL OR quarter >= $1) AND ($2::text IS NULL OR quarter <= $2
 ORDER BY quarter
 """  # noqa: S608 - constant
 _TOTALS = msgspec.json.Decoder(PlanTotals)
+_PLAN = msgspec.json.Decoder(QuarterPlan)
 
 
 class QuarterSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,4 +73,70 @@ async def list_quarters(
             quarter=row["quarter"], totals=_TOTALS.decode(row["totals"]), position=row["position"]
         )
         for row in rows
+    ]
+
+
+TEAMS = f"SELECT * FROM {TEAM_ROWS.name} ORDER BY lower(name), id"  # noqa: S608 - constant
+PLANS_OF = f"SELECT quarter, plan::text FROM {PLANS.name} WHERE quarter = ANY($1::text[])"  # noqa: S608
+ASSIGNED_TO = f"""
+SELECT id, title, status, assignments FROM {INITIATIVE_ROWS.name}
+WHERE assignments @> $1::jsonb ORDER BY proposed_position
+"""  # noqa: S608 - constant
+
+
+class TeamAssignmentLine(msgspec.Struct, frozen=True, kw_only=True):
+    initiative_id: UUID
+    title: str
+    status: str
+    assignment_id: UUID
+    quarter: str
+    fte: float
+
+
+class TeamOverview(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    name: str
+    wip_limit: int | None
+    capacity: dict[str, float]  # FTE by quarter
+    load: dict[str, TeamLoad]  # by quarter: allocation, load %, WIP, as the quarter plan shows
+
+
+async def team_overviews(pool: Pool, team_id: UUID | None = None) -> list[TeamOverview]:
+    """Every team (or one), with its load in each quarter it has capacity or work in."""
+    teams = [msgspec.convert(dict(r), PlanTeam) for r in await pool.fetch(TEAMS)]
+    if team_id is not None:
+        teams = [t for t in teams if t.id == team_id]
+    quarters = sorted({q for t in teams for q in t.quarters})
+    loads: dict[tuple[UUID, str], TeamLoad] = {}
+    for row in await pool.fetch(PLANS_OF, quarters):
+        plan = _PLAN.decode(row["plan"])
+        for line in plan.teams:
+            loads[(line.id, plan.quarter)] = line
+    return [
+        TeamOverview(
+            id=t.id,
+            name=t.name,
+            wip_limit=t.wip_limit,
+            capacity=dict(sorted(t.capacity.items())),
+            load={q: loads[(t.id, q)] for q in t.quarters if (t.id, q) in loads},
+        )
+        for t in teams
+    ]
+
+
+async def team_assignments(pool: Pool, team_id: UUID) -> list[TeamAssignmentLine]:
+    """The active assignments to a team, by initiative."""
+    rows = await pool.fetch(ASSIGNED_TO, [{"team_id": str(team_id)}])
+    return [
+        TeamAssignmentLine(
+            initiative_id=row["id"],
+            title=row["title"],
+            status=row["status"],
+            assignment_id=a.id,
+            quarter=a.quarter,
+            fte=a.fte,
+        )
+        for row in rows
+        for a in msgspec.convert(row["assignments"], list[PlanAssignment])
+        if a.team_id == team_id
     ]
