@@ -36,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Progress: a milestone forecast this many days (or more) after its target is off track.
     health_off_track_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
+    # Revisits: an open initiative with no event for this many days is listed as stale.
+    revisit_stale_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
 
     @property
     def data_path(self) -> Path:

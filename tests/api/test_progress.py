@@ -175,3 +175,36 @@ async def test_unknown_initiative_and_bad_filters_are_problems(client: Client) -
     assert_problem(
         await client.get("/v1/progress", params={"health": "meh"}), 400, "validation-error"
     )
+
+
+@pytest.mark.usefixtures("clock")
+async def test_revisits_list_deferred_initiatives_due_and_quiet_open_ones(client: Client) -> None:
+    due = await propose(client, title=f"Due {uuid4().hex[:6]}")
+    await decide(client, due["id"], "approve", quarter="2027-Q1")
+    revisit = TODAY + timedelta(days=5)
+    deferred = await decide(
+        client, due["id"], "defer", quarter="2027-Q3", revisit_on=revisit.isoformat()
+    )
+    later = await propose(client, title=f"Later {uuid4().hex[:6]}")
+    await decide(client, later["id"], "approve", quarter="2027-Q1")
+    last = await decide(client, later["id"], "defer", quarter="2027-Q3", revisit_on="2027-06-01")
+    # ten days on: the first revisit date has come, the second not
+    now = TODAY + timedelta(days=10)
+    AppState.of(client.app).application.clock = lambda: datetime(
+        now.year, now.month, now.day, 12, tzinfo=UTC
+    )
+    response = await client.get("/v1/planning/revisits", params={"min_position": last["position"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["today"], body["stale_days"]) == (now.isoformat(), 30)
+    due_ids = [item["id"] for item in body["due"]]
+    assert due["id"] in due_ids
+    assert later["id"] not in due_ids
+    (item,) = [i for i in body["due"] if i["id"] == due["id"]]
+    assert item["revisit_on"] == revisit.isoformat()
+    # Recorded on the real day, read (by the clock) weeks later: quiet, so stale as well.
+    recorded = datetime.fromisoformat(deferred["recorded_at"]).date()
+    stale = {i["id"]: i for i in body["stale"]}
+    assert ((now - recorded).days >= 30) == (due["id"] in stale)
+    if due["id"] in stale:
+        assert stale[due["id"]]["days_quiet"] == (now - recorded).days

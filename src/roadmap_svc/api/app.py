@@ -28,7 +28,7 @@ from roadmap_svc.api.history import HistoryController
 from roadmap_svc.api.initiatives import InitiativeController
 from roadmap_svc.api.milestones import MilestoneController
 from roadmap_svc.api.options import allow_every_method
-from roadmap_svc.api.planning import PlanningController
+from roadmap_svc.api.planning import PlanningController, RevisitController
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.progress import ProgressController
 from roadmap_svc.api.query_params import check_query_params
@@ -87,6 +87,7 @@ def create_app(
             ExternalRefController,
             TeamController,
             PlanningController,
+            RevisitController,
             DecisionLogController,
             ProgressController,
         ],

@@ -3,7 +3,9 @@ list of quarters with their totals."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any, cast
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, MediaType, Response, get
@@ -11,10 +13,12 @@ from litestar.params import FromPath, QueryParameter
 
 from roadmap_svc.api.auth import READ
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep, SettingsDep
+from roadmap_svc.api.progress import PROGRESS_TRACKING
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.domain.quarter import Quarter
-from roadmap_svc.projections import planning_queries
+from roadmap_svc.projections import planning_queries, progress_queries
 from roadmap_svc.projections.planning_queries import QuarterSummary
+from roadmap_svc.projections.progress import ProgressInitiative
 from roadmap_svc.projections.quarter_plan import VIEW, QuarterPlan, empty_plan
 from roadmap_svc.projections.view_tables import tracking_table
 
@@ -24,6 +28,35 @@ QuarterQuery = Annotated[str | None, QueryParameter(max_length=7, description="e
 
 class QuarterList(msgspec.Struct, kw_only=True):
     items: list[QuarterSummary]
+
+
+class RevisitItem(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    owner: str
+    status: str
+    revisit_on: date | None
+    last_event_on: date
+    days_quiet: int  # days since its latest event
+
+
+class Revisits(msgspec.Struct, kw_only=True):
+    today: date
+    stale_days: int  # ROADMAP_REVISIT_STALE_DAYS
+    due: list[RevisitItem]  # deferred, revisit date reached
+    stale: list[RevisitItem]  # open, no event for stale_days or more
+
+
+def _revisit(row: ProgressInitiative, today: date) -> RevisitItem:
+    return RevisitItem(
+        id=row.id,
+        title=row.title,
+        owner=row.owner,
+        status=row.status,
+        revisit_on=row.revisit_on,
+        last_event_on=row.last_event_on,
+        days_quiet=(today - row.last_event_on).days,
+    )
 
 
 class PlanningController(Controller):
@@ -74,3 +107,32 @@ class PlanningController(Controller):
         await ensure_position(pool, PLAN_TRACKING, min_position, settings.read_wait_seconds)
         bounds: list[Any] = [None if q is None else str(Quarter.parse(q)) for q in (first, last)]
         return QuarterList(items=await planning_queries.list_quarters(pool, *bounds))
+
+
+class RevisitController(Controller):
+    path = "/v1/planning/revisits"
+    tags = ("planning",)
+
+    @get(
+        "/",
+        operation_id="ListRevisits",
+        opt=READ,
+        summary="Deferred initiatives due for a revisit, and open ones that went quiet",
+    )
+    async def revisits(
+        self, *, app_state: AppStateDep, min_position: MinPosition = None
+    ) -> Revisits:
+        pool = app_state.pool
+        wait = app_state.settings.read_wait_seconds
+        await ensure_position(pool, PROGRESS_TRACKING, min_position, wait)
+        today = app_state.application.clock().date()
+        stale_days = app_state.settings.revisit_stale_days
+        due, stale = await progress_queries.revisits(
+            pool, today, today - timedelta(days=stale_days)
+        )
+        return Revisits(
+            today=today,
+            stale_days=stale_days,
+            due=[_revisit(r, today) for r in due],
+            stale=[_revisit(r, today) for r in stale],
+        )

@@ -16,6 +16,7 @@ import msgspec
 
 from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.details import InitiativeProposed, InitiativeRevised
+from roadmap_svc.domain.events import RoadmapEvent
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.milestones import (
     Milestone,
@@ -34,6 +35,8 @@ class ProgressInitiative(msgspec.Struct, frozen=True, kw_only=True):
     quarter: str | None
     paused_since: date | None  # the day the current pause began (occurred time)
     days_paused_before: int  # days of the pauses that ended
+    revisit_on: date | None  # set by a defer, until the next decision
+    last_event_on: date  # the day (occurred time) of its latest event
     proposed_position: int  # orders the portfolio
     position: int  # the last event of this initiative folded in
 
@@ -55,6 +58,8 @@ INITIATIVES = Table(
         Index(("status", "proposed_position")),
         Index(("quarter", "proposed_position")),
         Index(("owner", "proposed_position")),
+        Index(("revisit_on",)),
+        Index(("last_event_on",)),
     ),
 )
 MILESTONES = Table("progress_milestones", ProgressMilestone, key=("initiative_id", "id"))
@@ -69,7 +74,11 @@ VIEW = View("progress", (INITIATIVES, MILESTONES), _apply)
 
 @singledispatch
 def fold(domain_event: object, rows: Rows, position: int) -> None:
-    del domain_event, rows, position  # not an event progress uses
+    # Other events of an initiative (stakeholders, assignments, metrics...) only date it.
+    if isinstance(domain_event, RoadmapEvent):
+        found = rows.get(INITIATIVES, domain_event.originator_id)
+        if found is not None:
+            _change(rows, found.id, position, last_event_on=domain_event.occurred_at.date())
 
 
 @fold.register
@@ -84,6 +93,8 @@ def _(domain_event: InitiativeProposed, rows: Rows, position: int) -> None:
             quarter=None,
             paused_since=None,
             days_paused_before=0,
+            revisit_on=None,
+            last_event_on=domain_event.occurred_at.date(),
             proposed_position=position,
             position=position,
         ),
@@ -93,14 +104,17 @@ def _(domain_event: InitiativeProposed, rows: Rows, position: int) -> None:
 @fold.register
 def _(domain_event: InitiativeRevised, rows: Rows, position: int) -> None:
     changes = {f: getattr(domain_event, f) for f in ("title", "owner") if getattr(domain_event, f)}
-    _change(rows, domain_event.originator_id, position, **changes)
+    _change(rows, domain_event.originator_id, position, **changes, **_dated(domain_event))
 
 
 @fold.register
 def _(domain_event: DecisionTaken, rows: Rows, position: int) -> None:
     initiative = _initiative(rows, domain_event.originator_id)
     day = domain_event.occurred_at.date()
-    changes: dict[str, Any] = {"status": domain_event.status_after.value}
+    changes: dict[str, Any] = {
+        "status": domain_event.status_after.value,
+        "revisit_on": domain_event.revisit_on,  # a defer sets it, any other decision clears it
+    }
     if domain_event.quarter is not None:
         changes["quarter"] = domain_event.quarter
     if domain_event.status_after is Status.PAUSED:
@@ -110,7 +124,7 @@ def _(domain_event: DecisionTaken, rows: Rows, position: int) -> None:
         changes["days_paused_before"] = (
             initiative.days_paused_before + (day - initiative.paused_since).days
         )
-    _change(rows, domain_event.originator_id, position, **changes)
+    _change(rows, domain_event.originator_id, position, **changes, **_dated(domain_event))
 
 
 @fold.register
@@ -145,7 +159,7 @@ def _(domain_event: MilestoneEvent, rows: Rows, position: int) -> None:
             position=position,
         )
     rows.put(MILESTONES, row)
-    _change(rows, domain_event.originator_id, position)
+    _change(rows, domain_event.originator_id, position, **_dated(domain_event))
 
 
 def _initiative(rows: Rows, initiative_id: UUID) -> ProgressInitiative:
@@ -159,3 +173,7 @@ def _initiative(rows: Rows, initiative_id: UUID) -> ProgressInitiative:
 def _change(rows: Rows, initiative_id: UUID, position: int, **changes: Any) -> None:  # noqa: ANN401
     initiative = _initiative(rows, initiative_id)
     rows.put(INITIATIVES, msgspec.structs.replace(initiative, position=position, **changes))
+
+
+def _dated(domain_event: RoadmapEvent) -> dict[str, Any]:
+    return {"last_event_on": domain_event.occurred_at.date()}

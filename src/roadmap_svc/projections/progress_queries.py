@@ -3,6 +3,7 @@ forecasts reach (upstream milestones of other initiatives included)."""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 import msgspec
@@ -32,6 +33,30 @@ async def list_progress_initiatives(
 ) -> list[ProgressInitiative]:
     rows = await pool.fetch(LIST_INITIATIVES, status, quarter, owner)
     return [msgspec.convert(dict(row), ProgressInitiative) for row in rows]
+
+
+DUE_REVISITS = f"""
+SELECT * FROM {INITIATIVES.name}
+WHERE status = 'proposed' AND revisit_on <= $1 ORDER BY revisit_on, proposed_position
+"""  # noqa: S608 - constant
+STALE = f"""
+SELECT * FROM {INITIATIVES.name}
+WHERE status IN ('proposed', 'approved', 'in_progress', 'paused') AND last_event_on < $1
+ORDER BY last_event_on, proposed_position
+"""  # noqa: S608 - constant
+
+
+async def revisits(
+    pool: Pool, today: date, stale_before: date
+) -> tuple[list[ProgressInitiative], list[ProgressInitiative]]:
+    """Deferred initiatives whose revisit date has come, and open ones quiet since before
+    `stale_before`."""
+    due = await pool.fetch(DUE_REVISITS, today)
+    stale = await pool.fetch(STALE, stale_before)
+    return (
+        [msgspec.convert(dict(r), ProgressInitiative) for r in due],
+        [msgspec.convert(dict(r), ProgressInitiative) for r in stale],
+    )
 
 
 async def get_progress_initiative(pool: Pool, initiative_id: UUID) -> ProgressInitiative | None:
