@@ -50,6 +50,9 @@ async def _operations(client: Client) -> list[tuple[str, str, str]]:
     return found
 
 
+ENDLESS = {"StreamViewChanges"}  # server-sent events: the test transport waits for an end
+
+
 @pytest.fixture(scope="module")
 def bad_tokens(database: DatabaseTarget) -> dict[str, str]:
     revoked = create_token(database, f"revoked-{uuid4().hex[:6]}", Role.ADMIN)
@@ -92,6 +95,8 @@ async def test_every_operation_refuses_every_bad_token_and_every_role_not_allowe
             assert response.status_code == 401, (operation_id, kind, response.text)
             assert_problem(response, 401, "unauthenticated")
         for role, token in tokens.items():
+            if operation_id in ENDLESS and role in allowed_roles(method, operation_id):
+                continue  # never ends here: tests/api/test_stream.py reads it over HTTP
             headers = {"Authorization": f"Bearer {token}"}
             response = await client.request(method, url, json=body, headers=headers)
             if role in allowed_roles(method, operation_id):

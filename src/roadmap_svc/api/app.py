@@ -32,8 +32,10 @@ from roadmap_svc.api.planning import PlanningController, RevisitController
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.progress import ProgressController
 from roadmap_svc.api.query_params import check_query_params
+from roadmap_svc.api.relay import ViewAnnouncements
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
+from roadmap_svc.api.stream import StreamController
 from roadmap_svc.api.teams import TeamController
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
@@ -65,10 +67,13 @@ def create_app(
         state = AppState(settings=settings, application=application, pool=pool)
         if run_projections:
             state.runners = start_runners(eventsourcing_env(target, pool_size=2))
+        state.announcements = ViewAnnouncements(target)
+        await state.announcements.start()
         app.state[AppState.KEY] = state
         try:
             yield
         finally:
+            await state.announcements.stop()
             await asyncio.to_thread(stop_runners, state.runners)
             await pool.close()
             application.close()
@@ -90,6 +95,7 @@ def create_app(
             RevisitController,
             DecisionLogController,
             ProgressController,
+            StreamController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from litestar import Litestar
 
+from roadmap_svc.api.relay import ViewAnnouncements
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
 from roadmap_svc.projections.planning_queries import PlanCache
@@ -20,6 +21,7 @@ class AppState:
     pool: Pool
     runners: list[SupervisedRunner] = field(default_factory=list)
     plans: PlanCache = field(default_factory=PlanCache)
+    announcements: ViewAnnouncements | None = None  # the live-update relay, once started
 
     KEY = "roadmap"
 

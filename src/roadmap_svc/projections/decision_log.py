@@ -31,4 +31,9 @@ def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN40
         rows.put(DECISIONS, decision_record(domain_event, position))
 
 
-VIEW = View("decision_log", (DECISIONS,), _apply)
+def _changes(rows: Rows) -> dict[str, list[str]]:
+    decided = (rows.get(DECISIONS, *key) for key in rows.changed(DECISIONS))
+    return {"initiatives": sorted({str(d.initiative_id) for d in decided if d is not None})}
+
+
+VIEW = View("decision_log", (DECISIONS,), _apply, changes=_changes)

@@ -65,7 +65,11 @@ def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN40
         rows.put(SUMMARIES, updated)
 
 
-VIEW = View("initiative_summary", (SUMMARIES,), _apply)
+def _changes(rows: Rows) -> dict[str, list[str]]:
+    return {"initiatives": [str(key[0]) for key in rows.changed(SUMMARIES)]}
+
+
+VIEW = View("initiative_summary", (SUMMARIES,), _apply, changes=_changes)
 
 
 def fold(

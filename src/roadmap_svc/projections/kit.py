@@ -61,10 +61,16 @@ class Rows(Protocol):
 
 Apply = Callable[[Rows, Any, int], None]  # (rows, domain event, its global position)
 Settle = Callable[[Rows], None]
+Changes = Callable[[Rows], dict[str, list[str]]]  # what a batch changed, for live updates
 
 
 def _nothing_to_settle(rows: Rows) -> None:
     del rows
+
+
+def _nothing_to_say(rows: Rows) -> dict[str, list[str]]:
+    del rows
+    return {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +78,8 @@ class View:
     """A view: its name (pinned: it names its tracking table), tables and fold.
 
     `settle` runs once after each batch, for rows derived from many others (a quarter's
-    plan): cheaper than after every event, and the same in every mode. Bump `revision` when
+    plan): cheaper than after every event, and the same in every mode. `changes` names what
+    a live batch changed, for the live-update stream. Bump `revision` when
     the fold changes meaning: the view is then rebuilt from the log at the next migrate.
     """
 
@@ -80,6 +87,7 @@ class View:
     tables: tuple[Table[Any], ...]
     apply: Apply
     settle: Settle = _nothing_to_settle
+    changes: Changes = _nothing_to_say  # after a live batch: e.g. {"quarters": ["2027-Q1"]}
     revision: int = 1
 
     def table_named(self, name: str) -> Table[Any]:

@@ -69,7 +69,11 @@ def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN40
     fold(domain_event, rows, position)
 
 
-VIEW = View("progress", (INITIATIVES, MILESTONES), _apply)
+def _changes(rows: Rows) -> dict[str, list[str]]:
+    return {"initiatives": [str(key[0]) for key in rows.changed(INITIATIVES)]}
+
+
+VIEW = View("progress", (INITIATIVES, MILESTONES), _apply, changes=_changes)
 
 
 @singledispatch

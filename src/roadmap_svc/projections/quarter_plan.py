@@ -183,7 +183,17 @@ def _settle(rows: Rows) -> None:
         )
 
 
-VIEW = View("quarter_plan", (INITIATIVES, TEAMS, MEMBERS, TOUCHED, PLANS), _apply, _settle)
+def _changes(rows: Rows) -> dict[str, list[str]]:
+    return {"quarters": sorted(str(key[0]) for key in rows.changed(PLANS))}
+
+
+VIEW = View(
+    "quarter_plan",
+    (INITIATIVES, TEAMS, MEMBERS, TOUCHED, PLANS),
+    _apply,
+    _settle,
+    changes=_changes,
+)
 _ENCODER = msgspec.json.Encoder()
 
 # What an event changed: (quarter, initiative id or None, team id or None) per quarter whose

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections import view_tables
+from roadmap_svc.projections.announcements import Announcement, announce
 from roadmap_svc.projections.kit import MemoryRows, View, apply_batch
 from roadmap_svc.projections.tables import TableSQL
 from roadmap_svc.storage.event_log import events_after
@@ -150,6 +151,10 @@ class Rebuild:
                 "UPDATE projection_views SET generation = generation + 1 WHERE view_name = %s",
                 (view.name,),
             )
+            with self._conn.cursor() as curs:
+                announce(
+                    curs, Announcement(view=view.name, position=self.position, everything=True)
+                )
 
 
 def rebuild(conn: psycopg.Connection[Any], views: Sequence[View], *, progress: bool = False) -> int:

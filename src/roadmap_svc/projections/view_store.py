@@ -21,6 +21,7 @@ from psycopg import Cursor
 from psycopg.rows import dict_row
 
 from roadmap_svc.projections import view_tables
+from roadmap_svc.projections.announcements import Announcement, announce
 from roadmap_svc.projections.kit import Key, R, Table, View, apply_batch
 from roadmap_svc.projections.tables import TableSQL
 
@@ -155,6 +156,14 @@ class ViewRecorder(PostgresTrackingRecorder):
                 rows = _BatchRows(curs, self._sql, self._cache)
                 apply_batch(self.view, rows, batch)
                 rows.write()
+                announce(
+                    curs,
+                    Announcement(
+                        view=self.view.name,
+                        position=tracking.notification_id,
+                        changed=self.view.changes(rows),
+                    ),
+                )
         except BaseException:
             self._cache.clear()  # what was read or folded may not have been stored
             raise
