@@ -68,6 +68,7 @@ def create_app(
         if run_projections:
             state.runners = start_runners(eventsourcing_env(target, pool_size=2))
         state.announcements = ViewAnnouncements(target)
+        state.announcements.tell(state.plans_hear)
         await state.announcements.start()
         app.state[AppState.KEY] = state
         try:

@@ -83,7 +83,8 @@ class PlanningController(Controller):
         pool = app_state.pool
         wait = app_state.settings.read_wait_seconds
         await ensure_position(pool, PLAN_TRACKING, min_position, wait)
-        stored = await app_state.plans.plan_json(pool, name)
+        # After a write, the copy must be checked: the announcement may still be on its way.
+        stored = await app_state.plans.plan_json(pool, name, confirmed_ok=min_position is None)
         if stored is None:
             return Response(empty_plan(name))
         # The view stored the plan as JSON already: serve those bytes, no decode and encode.

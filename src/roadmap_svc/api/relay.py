@@ -13,13 +13,14 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar.response import ServerSentEventMessage
 
-from roadmap_svc.projections.announcements import CHANNEL
+from roadmap_svc.projections.announcements import CHANNEL, Announcement
 from roadmap_svc.storage.database import DatabaseTarget
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ QUEUE = 1_000  # announcements a slow client may fall behind by before it gets a
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_SECONDS = 1.0
 Item = tuple[str, str, str]  # (id, event, data)
+_DECODER = msgspec.json.Decoder(Announcement)
 
 
 class ViewAnnouncements:
@@ -41,6 +43,12 @@ class ViewAnnouncements:
         self._streams: set[asyncio.Queue[Item | None]] = set()
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+        # Told of each announcement in this process, parsed: (view, changed) or (None, None)
+        # when the relay may have missed some (it lost its link).
+        self._hearers: list[Callable[[Announcement | None], None]] = []
+
+    def tell(self, hearer: Callable[[Announcement | None], None]) -> None:
+        self._hearers.append(hearer)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="view-announcements")
@@ -69,6 +77,7 @@ class ViewAnnouncements:
                 await conn.add_listener(CHANNEL, self._heard)
                 self.listening.set()
                 if lost:  # announcements may have been missed meanwhile
+                    self._tell(None)
                     self._publish("reset", '{"reason": "the service lost its database link"}')
                 while not conn.is_closed():
                     await asyncio.sleep(KEEPALIVE_SECONDS)
@@ -77,6 +86,7 @@ class ViewAnnouncements:
                 logger.warning("live updates: lost the database link; reconnecting", exc_info=True)
             finally:
                 self.listening.clear()
+                self._tell(None)
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()
@@ -84,7 +94,16 @@ class ViewAnnouncements:
             await asyncio.sleep(RECONNECT_SECONDS)
 
     def _heard(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            heard: Announcement | None = _DECODER.decode(str(payload))
+        except msgspec.DecodeError:
+            heard = None
+        self._tell(heard)
         self._publish("views", str(payload))
+
+    def _tell(self, heard: Announcement | None) -> None:
+        for hearer in self._hearers:
+            hearer(heard)
 
     def _publish(self, event: str, data: str) -> None:
         self._sequence += 1

@@ -9,6 +9,7 @@ from litestar import Litestar
 from roadmap_svc.api.relay import ViewAnnouncements
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
+from roadmap_svc.projections.announcements import Announcement
 from roadmap_svc.projections.planning_queries import PlanCache
 from roadmap_svc.projections.runner import SupervisedRunner
 from roadmap_svc.storage.pool import Pool
@@ -24,6 +25,15 @@ class AppState:
     announcements: ViewAnnouncements | None = None  # the live-update relay, once started
 
     KEY = "roadmap"
+
+    def plans_hear(self, heard: Announcement | None) -> None:
+        """The relay's news for the plan cache: which quarters changed (or: anything may have)."""
+        relay = self.announcements
+        self.plans.listening = relay is not None and relay.listening.is_set()
+        if heard is None or heard.everything:
+            self.plans.heard(None if heard is None else heard.view, None)
+        else:
+            self.plans.heard(heard.view, heard.changed.get("quarters", []))
 
     @classmethod
     def of(cls, app: Litestar) -> AppState:

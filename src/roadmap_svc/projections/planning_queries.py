@@ -31,6 +31,7 @@ ORDER BY quarter
 """  # noqa: S608 - constant
 _TOTALS = msgspec.json.Decoder(PlanTotals)
 _PLAN = msgspec.json.Decoder(QuarterPlan)
+_PLAN_VIEW = "quarter_plan"
 
 
 class QuarterSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,28 +41,65 @@ class QuarterSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PlanCache:
-    """The plans this process served last, by quarter, with the position each reflects. A
-    read asks only for the stored plan's position (a few bytes, not the whole plan) and
-    answers from here while it is the same; the view moves it whenever the plan changes."""
+    """The plans this process served last, by quarter, with the position each reflects.
+
+    A copy is *confirmed* while the live-update relay listens and has announced no change
+    of its quarter since it was read: a read without `min_position` is then answered from
+    here with no query at all. Otherwise a read asks only for the stored plan's position
+    (a few bytes, not the whole plan) and answers from here while it is the same.
+    """
 
     QUARTERS_KEPT = 64
 
     def __init__(self) -> None:
         self._plans: dict[str, tuple[int, bytes]] = {}
+        self._changes: dict[str, int] = {}  # per quarter: announcements heard (any quarter: "")
+        self._confirmed: set[str] = set()
+        self.listening = False  # set by the relay: only then can a copy be confirmed
 
-    async def plan_json(self, pool: Pool, quarter: str) -> bytes | None:
+    def heard(self, view: str | None, quarters: list[str] | None) -> None:
+        """An announcement of `view` naming `quarters` (None: everything, or the relay lost
+        its link and may have missed some)."""
+        if view is not None and view != _PLAN_VIEW:
+            return
+        if quarters is None:
+            self._confirmed.clear()
+            self._changes[""] = self._changes.get("", 0) + 1
+            return
+        for quarter in quarters:
+            self._confirmed.discard(quarter)
+            self._changes[quarter] = self._changes.get(quarter, 0) + 1
+
+    async def plan_json(
+        self, pool: Pool, quarter: str, *, confirmed_ok: bool = True
+    ) -> bytes | None:
         """The stored plan, as the JSON the view encoded (served without decoding it)."""
         cached = self._plans.get(quarter)
+        if cached is not None and confirmed_ok and self.listening and quarter in self._confirmed:
+            return cached[1]
+        heard_before = self._heard_of(quarter)
         if cached is not None and await pool.fetchval(GET_PLAN_POSITION, quarter) == cached[0]:
+            self._confirm(quarter, heard_before)
             return cached[1]
         row = await pool.fetchrow(GET_PLAN, quarter)
         if row is None:
             return None
         if len(self._plans) >= self.QUARTERS_KEPT:
-            self._plans.pop(next(iter(self._plans)))
+            evicted = next(iter(self._plans))
+            self._plans.pop(evicted)
+            self._confirmed.discard(evicted)
         plan: bytes = row["plan"].encode()
         self._plans[quarter] = (row["position"], plan)
+        self._confirm(quarter, heard_before)
         return plan
+
+    def _heard_of(self, quarter: str) -> tuple[int, int]:
+        return self._changes.get(quarter, 0), self._changes.get("", 0)
+
+    def _confirm(self, quarter: str, heard_before: tuple[int, int]) -> None:
+        # Confirmed only if no change was announced while it was being read.
+        if self.listening and self._heard_of(quarter) == heard_before:
+            self._confirmed.add(quarter)
 
 
 async def list_quarters(
