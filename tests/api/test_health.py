@@ -13,8 +13,9 @@ async def test_readyz_reports_projection_position_and_lag(client: Client) -> Non
     created = await propose(client)
     written = await decide(client, created["id"], "reject")
     # Each view read with the write's position: then every view has it.
-    for path in ("/v1/initiatives", "/v1/planning/quarters", "/v1/decisions"):
-        await client.get(path, params={"min_position": written["position"], "limit": 1})
+    for path in ("/v1/initiatives", "/v1/planning/quarters", "/v1/decisions", "/v1/progress"):
+        read = await client.get(path, params={"min_position": written["position"]})
+        assert read.status_code == 200, read.text
 
     response = await client.get("/readyz")
 
