@@ -255,7 +255,7 @@ def p4(target: DatabaseTarget, events: int) -> dict[str, Any]:
         app.close()
     seeded = time.monotonic() - started
     # Catch-up: the runners start on a log they have never seen (a restart after a long stop).
-    runners = start_runners(eventsourcing_env(target, pool_size=2))
+    runners = start_runners(eventsourcing_env(target, pool_size=1))
     started = time.monotonic()
     try:
         with psycopg.connect(target.dsn) as conn:

@@ -127,7 +127,7 @@ def test_a_poison_event_is_named_retried_and_passed_once_fixed(
     before = _propose(app, "before the poison")
     bad = _inject(migrated_database, before, poison)
     after = _propose(app, "after the poison")
-    running.extend(start_runners(eventsourcing_env(migrated_database, pool_size=2)))
+    running.extend(start_runners(eventsourcing_env(migrated_database, pool_size=1)))
     view_runner = next(r for r in running if r.name == VIEW)
 
     _until(lambda: view_runner.failure and view_runner.failure.attempts >= 3, "no retries")
@@ -235,7 +235,7 @@ def test_a_poison_event_in_one_view_does_not_stop_another(
     before = _propose(app, "before the poison")
     bad = _inject(migrated_database, before, _nul_in_the_proposer)
     after = _propose(app, "after the poison")
-    running.extend(start_runners(eventsourcing_env(migrated_database, pool_size=2)))
+    running.extend(start_runners(eventsourcing_env(migrated_database, pool_size=1)))
     summary = next(r for r in running if r.name == VIEW)
     _until(lambda: summary.failure is not None, "the summary did not stop at the poison")
 

@@ -34,7 +34,7 @@ LATER = TODAY + timedelta(days=60)  # some targets have passed by then
 
 @pytest.fixture
 def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(portfolio.target, pool_size=2))
+    started = start_runners(eventsourcing_env(portfolio.target, pool_size=1))
     try:
         yield started
     finally:

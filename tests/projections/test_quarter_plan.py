@@ -30,7 +30,7 @@ PLANNED = {Status.APPROVED, Status.IN_PROGRESS, Status.PAUSED}
 
 @pytest.fixture
 def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(portfolio.target, pool_size=2))
+    started = start_runners(eventsourcing_env(portfolio.target, pool_size=1))
     try:
         yield started
     finally:

@@ -74,7 +74,7 @@ def _until_tracked(dsn: str, position: int) -> None:
 
 @pytest.fixture
 def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(portfolio.target, pool_size=2))
+    started = start_runners(eventsourcing_env(portfolio.target, pool_size=1))
     try:
         yield started
     finally:

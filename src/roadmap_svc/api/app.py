@@ -66,7 +66,8 @@ def create_app(
         pool = await create_pool(target, settings.db_pool_size)
         state = AppState(settings=settings, application=application, pool=pool)
         if run_projections:
-            state.runners = start_runners(eventsourcing_env(target, pool_size=2))
+            # A runner uses one connection at a time (the library allows as many again).
+            state.runners = start_runners(eventsourcing_env(target, pool_size=1))
         state.announcements = ViewAnnouncements(target)
         state.announcements.tell(state.plans_hear)
         await state.announcements.start()

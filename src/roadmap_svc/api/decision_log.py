@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import msgspec
@@ -11,6 +11,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 
 from roadmap_svc.api.auth import READ
+from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
 from roadmap_svc.api.cursors import decode_cursor, next_page
 from roadmap_svc.api.dependencies import PoolDep, SettingsDep
 from roadmap_svc.api.reads import MinPosition, ensure_position
@@ -40,7 +41,7 @@ class DecisionLogController(Controller):
         opt=READ,
         summary="The decision log of every initiative, oldest first",
         description="`since` and `until` bound the time the decision occurred "
-        "(`occurred_at`; the recorded time unless it was imported with its own date).",
+        "(`occurred_at`; the recorded time unless it was imported with its own date). " + CSV_NOTE,
     )
     async def list(
         self,
@@ -74,6 +75,7 @@ class DecisionLogController(Controller):
         rows = await list_decisions(pool, where, decode_cursor(cursor), limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        return DecisionPage(
-            items=rows, next=next_page(request, rows[-1].position) if more else None
-        )
+        next_link = next_page(request, rows[-1].position) if more else None
+        if wants_csv(request):
+            return cast("DecisionPage", csv_response(rows, fields_of(Decision), next_link))
+        return DecisionPage(items=rows, next=next_link)

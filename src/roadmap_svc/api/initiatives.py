@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from roadmap_svc.api import representations, schemas
 from roadmap_svc.api.auth import READ, WRITE
+from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
 from roadmap_svc.api.cursors import decode_cursor, next_page
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import etag
@@ -24,6 +25,7 @@ from roadmap_svc.projections.initiative_summary import VIEW as SUMMARY_VIEW
 from roadmap_svc.projections.view_tables import tracking_table
 
 SUMMARY_TRACKING = tracking_table(SUMMARY_VIEW.name)
+SUMMARY_FIELDS = fields_of(schemas.InitiativeSummary)
 
 
 class InitiativeController(Controller):
@@ -50,7 +52,13 @@ class InitiativeController(Controller):
         )
         return initiative_written(written, status_code=201)
 
-    @get("/", operation_id="ListInitiatives", opt=READ, summary="List initiatives")
+    @get(
+        "/",
+        operation_id="ListInitiatives",
+        opt=READ,
+        summary="List initiatives",
+        description=CSV_NOTE,
+    )
     async def list(
         self,
         *,
@@ -78,9 +86,10 @@ class InitiativeController(Controller):
         more = len(rows) > limit
         rows = rows[:limit]
         next_link = next_page(request, rows[-1].proposed_position) if more else None
-        return schemas.InitiativePage(
-            items=[representations.summary(row) for row in rows], next=next_link
-        )
+        items = [representations.summary(row) for row in rows]
+        if wants_csv(request):
+            return cast("schemas.InitiativePage", csv_response(items, SUMMARY_FIELDS, next_link))
+        return schemas.InitiativePage(items=items, next=next_link)
 
     @get(
         "/{initiative_id:uuid}",

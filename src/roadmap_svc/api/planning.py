@@ -8,10 +8,11 @@ from typing import Annotated, Any, cast
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath, QueryParameter
 
 from roadmap_svc.api.auth import READ
+from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep, SettingsDep
 from roadmap_svc.api.progress import PROGRESS_TRACKING
 from roadmap_svc.api.reads import MinPosition, ensure_position
@@ -95,10 +96,12 @@ class PlanningController(Controller):
         operation_id="ListQuarters",
         opt=READ,
         summary="Quarters with anything planned, with their totals",
+        description=CSV_NOTE,
     )
     async def quarters(
         self,
         *,
+        request: Request[Any, Any, Any],
         pool: PoolDep,
         settings: SettingsDep,
         first: QuarterQuery = None,
@@ -107,7 +110,10 @@ class PlanningController(Controller):
     ) -> QuarterList:
         await ensure_position(pool, PLAN_TRACKING, min_position, settings.read_wait_seconds)
         bounds: list[Any] = [None if q is None else str(Quarter.parse(q)) for q in (first, last)]
-        return QuarterList(items=await planning_queries.list_quarters(pool, *bounds))
+        items = await planning_queries.list_quarters(pool, *bounds)
+        if wants_csv(request):
+            return cast("QuarterList", csv_response(items, fields_of(QuarterSummary), None))
+        return QuarterList(items=items)
 
 
 class RevisitController(Controller):

@@ -3,7 +3,7 @@ their reasons, computed at read time against the service's clock."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import msgspec
@@ -11,6 +11,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from roadmap_svc.api.auth import READ
+from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
 from roadmap_svc.api.cursors import decode_cursor, next_page
 from roadmap_svc.api.dependencies import AppStateDep
 from roadmap_svc.api.reads import MinPosition, ensure_position
@@ -80,6 +81,7 @@ class ProgressController(Controller):
         operation_id="ListProgress",
         opt=READ,
         summary="The portfolio's progress and health, filterable",
+        description=CSV_NOTE + " (The CSV leaves out the per-milestone lines.)",
     )
     async def portfolio(
         self,
@@ -122,4 +124,8 @@ class ProgressController(Controller):
             if health is None or progress.health is health:
                 items.append(progress)
         more = bool(initiatives) and last != initiatives[-1].proposed_position
-        return ProgressPage(items=items, next=next_page(request, last) if more else None)
+        next_link = next_page(request, last) if more else None
+        if wants_csv(request):
+            fields = [f for f in fields_of(InitiativeProgress) if f != "milestone_progress"]
+            return cast("ProgressPage", csv_response(items, fields, next_link))
+        return ProgressPage(items=items, next=next_link)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any, cast
 from uuid import UUID
 
-from litestar import Controller, Response, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import AUDIT, READ, WRITE
+from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
@@ -21,7 +22,11 @@ from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import Written
 from roadmap_svc.domain.team import Team, TeamRegistered
-from roadmap_svc.projections.planning_queries import team_assignments, team_overviews
+from roadmap_svc.projections.planning_queries import (
+    TeamOverview,
+    team_assignments,
+    team_overviews,
+)
 
 
 def _shape(team: Team, position: int | None = None) -> ps.Team:
@@ -61,15 +66,27 @@ class TeamController(Controller):
         )
         return _written(written, 201)
 
-    @get("/", operation_id="ListTeams", opt=READ, summary="Every team, its capacity and load")
+    @get(
+        "/",
+        operation_id="ListTeams",
+        opt=READ,
+        summary="Every team, its capacity and load",
+        description=CSV_NOTE,
+    )
     async def list(
-        self, *, app_state: AppStateDep, min_position: MinPosition = None
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        app_state: AppStateDep,
+        min_position: MinPosition = None,
     ) -> ps.TeamList:
         pool = app_state.pool
-        await ensure_position(
-            pool, PLAN_TRACKING, min_position, app_state.settings.read_wait_seconds
-        )
-        return ps.TeamList(items=await team_overviews(pool))
+        wait = app_state.settings.read_wait_seconds
+        await ensure_position(pool, PLAN_TRACKING, min_position, wait)
+        teams = await team_overviews(pool)
+        if wants_csv(request):
+            return cast("ps.TeamList", csv_response(teams, fields_of(TeamOverview), None))
+        return ps.TeamList(items=teams)
 
     @get(
         "/{team_id:uuid}",
