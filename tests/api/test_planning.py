@@ -155,3 +155,21 @@ async def test_a_bad_quarter_is_a_problem(client: Client) -> None:
         assert_problem(await client.get(f"/v1/planning/quarters/{bad}"), 422, "invalid-value")
     response = await client.get("/v1/planning/quarters", params={"first": "Q1"})
     assert_problem(response, 422, "invalid-value")
+
+
+async def test_the_team_list_pages_and_filters_by_quarter(client: Client) -> None:
+    quarter = _quarter()
+    made = [await _team(client, quarter, capacity=n + 1, wip_limit=None) for n in range(3)]
+    last = await client.put(f"/v1/teams/{made[-1]['id']}/capacity/{quarter}", json={"fte": 9})
+    position = int(last.headers["Roadmap-Position"])
+    page = await client.get(
+        "/v1/teams", params={"quarter": quarter, "limit": 2, "min_position": position}
+    )
+    assert page.status_code == 200, page.text
+    first = page.json()
+    assert [t["id"] for t in first["items"]] == [t["id"] for t in made[:2]]
+    assert first["next"]
+    rest = (await client.get(first["next"])).json()
+    assert [t["id"] for t in rest["items"]] == [made[2]["id"]]
+    assert rest["next"] is None
+    assert rest["items"][0]["capacity"] == {quarter: 9.0}

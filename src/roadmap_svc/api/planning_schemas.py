@@ -162,6 +162,7 @@ class Team(msgspec.Struct, kw_only=True):
 
 class TeamList(msgspec.Struct, kw_only=True):
     items: list[TeamOverview]
+    next: str | None = None
 
 
 class ExternalRef(msgspec.Struct, kw_only=True):

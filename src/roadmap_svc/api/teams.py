@@ -13,6 +13,7 @@ from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import AUDIT, READ, WRITE
 from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
+from roadmap_svc.api.cursors import decode_cursor, next_page
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep
 from roadmap_svc.api.etags import etag
 from roadmap_svc.api.history import history_of
@@ -21,6 +22,7 @@ from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import Written
+from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.team import Team, TeamRegistered
 from roadmap_svc.projections.planning_queries import (
     TeamOverview,
@@ -78,15 +80,29 @@ class TeamController(Controller):
         *,
         request: Request[Any, Any, Any],
         app_state: AppStateDep,
+        quarter: Annotated[
+            str | None,
+            QueryParameter(max_length=7, description="only teams with capacity or work in it"),
+        ] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
     ) -> ps.TeamList:
         pool = app_state.pool
         wait = app_state.settings.read_wait_seconds
         await ensure_position(pool, PLAN_TRACKING, min_position, wait)
-        teams = await team_overviews(pool)
+        teams = await team_overviews(
+            pool,
+            after=decode_cursor(cursor),
+            quarter=None if quarter is None else str(Quarter.parse(quarter)),
+            limit=limit + 1,
+        )
+        more = len(teams) > limit
+        teams = teams[:limit]
+        next_link = next_page(request, teams[-1].registered_position) if more else None
         if wants_csv(request):
-            return cast("ps.TeamList", csv_response(teams, fields_of(TeamOverview), None))
-        return ps.TeamList(items=teams)
+            return cast("ps.TeamList", csv_response(teams, fields_of(TeamOverview), next_link))
+        return ps.TeamList(items=teams, next=next_link)
 
     @get(
         "/{team_id:uuid}",

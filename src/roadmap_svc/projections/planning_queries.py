@@ -114,7 +114,12 @@ async def list_quarters(
     ]
 
 
-TEAMS = f"SELECT * FROM {TEAM_ROWS.name} ORDER BY lower(name), id"  # noqa: S608 - constant
+TEAMS = f"""
+SELECT * FROM {TEAM_ROWS.name}
+WHERE registered_position > $1 AND ($2::text IS NULL OR $2 = ANY(quarters))
+ORDER BY registered_position LIMIT $3
+"""  # noqa: S608 - constant
+TEAM = f"SELECT * FROM {TEAM_ROWS.name} WHERE id = $1"  # noqa: S608 - constant
 PLANS_OF = f"SELECT quarter, plan::text FROM {PLANS.name} WHERE quarter = ANY($1::text[])"  # noqa: S608
 ASSIGNED_TO = f"""
 SELECT id, title, status, assignments FROM {INITIATIVE_ROWS.name}
@@ -134,16 +139,28 @@ class TeamAssignmentLine(msgspec.Struct, frozen=True, kw_only=True):
 class TeamOverview(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     name: str
+    registered_position: int  # what the list is ordered and paged by
     wip_limit: int | None
     capacity: dict[str, float]  # FTE by quarter
     load: dict[str, TeamLoad]  # by quarter: allocation, load %, WIP, as the quarter plan shows
 
 
-async def team_overviews(pool: Pool, team_id: UUID | None = None) -> list[TeamOverview]:
-    """Every team (or one), with its load in each quarter it has capacity or work in."""
-    teams = [msgspec.convert(dict(r), PlanTeam) for r in await pool.fetch(TEAMS)]
-    if team_id is not None:
-        teams = [t for t in teams if t.id == team_id]
+async def team_overviews(
+    pool: Pool,
+    team_id: UUID | None = None,
+    *,
+    after: int = 0,
+    quarter: str | None = None,
+    limit: int = 1_000_000,
+) -> list[TeamOverview]:
+    """Teams (one, or a page of them: those with capacity or work in `quarter` when given),
+    each with its load in every quarter it has capacity or work in."""
+    rows = (
+        await pool.fetch(TEAM, team_id)
+        if team_id is not None
+        else await pool.fetch(TEAMS, after, quarter, limit)
+    )
+    teams = [msgspec.convert(dict(r), PlanTeam) for r in rows]
     quarters = sorted({q for t in teams for q in t.quarters})
     loads: dict[tuple[UUID, str], TeamLoad] = {}
     for row in await pool.fetch(PLANS_OF, quarters):
@@ -154,6 +171,7 @@ async def team_overviews(pool: Pool, team_id: UUID | None = None) -> list[TeamOv
         TeamOverview(
             id=t.id,
             name=t.name,
+            registered_position=t.registered_position,
             wip_limit=t.wip_limit,
             capacity=dict(sorted(t.capacity.items())),
             load={q: loads[(t.id, q)] for q in t.quarters if (t.id, q) in loads},

@@ -31,7 +31,7 @@ from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.details import InitiativeProposed, InitiativeRevised
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.team import TeamCapacitySet, TeamRegistered, TeamRenamed, TeamWipLimitSet
-from roadmap_svc.projections.kit import MemoryRows, Rows, Table, View
+from roadmap_svc.projections.kit import Index, MemoryRows, Rows, Table, View
 
 PLANNED = frozenset({Status.APPROVED.value, Status.IN_PROGRESS.value, Status.PAUSED.value})
 CANDIDATE = Status.PROPOSED.value
@@ -70,6 +70,7 @@ class PlanTeam(msgspec.Struct, frozen=True, kw_only=True):
     wip_limit: int | None
     capacity: dict[str, float]  # FTE by quarter
     quarters: tuple[str, ...]  # every quarter it has capacity or assignments in
+    registered_position: int  # orders the team list stably
 
 
 class QuarterMembers(msgspec.Struct, frozen=True, kw_only=True):
@@ -153,7 +154,9 @@ class QuarterPlanRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 INITIATIVES = Table("quarter_plan_initiatives", PlanInitiative, key=("id",))
-TEAMS = Table("quarter_plan_teams", PlanTeam, key=("id",))
+TEAMS = Table(
+    "quarter_plan_teams", PlanTeam, key=("id",), indexes=(Index(("registered_position",)),)
+)
 MEMBERS = Table("quarter_plan_members", QuarterMembers, key=("quarter",))
 TOUCHED = Table("quarter_plan_touched", QuarterTouched, key=("quarter",))
 PLANS = Table("quarter_plans", QuarterPlanRow, key=("quarter",))
@@ -281,7 +284,7 @@ def _(domain_event: AssignmentReleased, rows: Rows, _position: int) -> Touched:
 
 
 @fold.register
-def _(domain_event: TeamRegistered, rows: Rows, _position: int) -> Touched:
+def _(domain_event: TeamRegistered, rows: Rows, position: int) -> Touched:
     rows.put(
         TEAMS,
         PlanTeam(
@@ -290,6 +293,7 @@ def _(domain_event: TeamRegistered, rows: Rows, _position: int) -> Touched:
             wip_limit=domain_event.wip_limit,
             capacity={},
             quarters=(),
+            registered_position=position,
         ),
     )
     return []
