@@ -156,14 +156,15 @@ class ViewRecorder(PostgresTrackingRecorder):
                 rows = _BatchRows(curs, self._sql, self._cache)
                 apply_batch(self.view, rows, batch)
                 rows.write()
-                announce(
-                    curs,
-                    Announcement(
-                        view=self.view.name,
-                        position=tracking.notification_id,
-                        changed=self.view.changes(rows),
-                    ),
-                )
+                if any(rows.pending.values()):  # a batch that changed nothing says nothing
+                    announce(
+                        curs,
+                        Announcement(
+                            view=self.view.name,
+                            position=tracking.notification_id,
+                            changed=self.view.changes(rows),
+                        ),
+                    )
         except BaseException:
             self._cache.clear()  # what was read or folded may not have been stored
             raise
