@@ -4,68 +4,31 @@ decision history (another route than the view's fold and health.py), live and in
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 
-from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.milestones import MilestoneStatus
 from roadmap_svc.projections import progress
 from roadmap_svc.projections.health import HealthRules, Portfolio, progress_of
-from roadmap_svc.projections.kit import R, Table, replay
-from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
-from roadmap_svc.projections.tables import TableSQL
-from roadmap_svc.projections.view_tables import tracking_table
+from roadmap_svc.projections.kit import replay
 from roadmap_svc.storage.event_log import events_after
-from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.transcoder import MsgspecMapper
 from tests.conftest import PortfolioStore
 from tests.portfolio import TODAY
+from tests.projections.view_helpers import stored_rows, until_tracked
 
 RULES = HealthRules()
 LATER = TODAY + timedelta(days=60)  # some targets have passed by then
 
 
-@pytest.fixture
-def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(portfolio.target, pool_size=1))
-    try:
-        yield started
-    finally:
-        stop_runners(started)
-
-
 def _stored(dsn: str) -> Portfolio:
-    def rows(table: Table[R]) -> list[R]:
-        sql = TableSQL(table)
-        with psycopg.connect(dsn, row_factory=dict_row) as conn:
-            return [sql.decode(r) for r in conn.execute(sql.select_all)]
-
-    return Portfolio(
-        initiatives={i.id: i for i in rows(progress.INITIATIVES)},
-        milestones={(m.initiative_id, m.id): m for m in rows(progress.MILESTONES)},
-    )
-
-
-def _wait_for(dsn: str, position: int) -> None:
-    deadline = time.monotonic() + 60
-    table = tracking_table(progress.VIEW.name)
-    while True:
-        with psycopg.connect(dsn) as conn:
-            row = conn.execute(
-                f"SELECT notification_id FROM {table} WHERE application_name = %s",  # noqa: S608
-                (APPLICATION_NAME,),
-            ).fetchone()
-        if row and row[0] >= position:
-            return
-        assert time.monotonic() < deadline, "the progress view lags"
-        time.sleep(0.01)
+    initiatives = stored_rows(dsn, progress.INITIATIVES).values()
+    milestones = stored_rows(dsn, progress.MILESTONES)
+    return Portfolio(initiatives={i.id: i for i in initiatives}, milestones=milestones)
 
 
 def _days_paused(decisions: list[DecisionTaken], today: date) -> int:
@@ -81,12 +44,12 @@ def _days_paused(decisions: list[DecisionTaken], today: date) -> int:
     return days + ((today - since).days if since else 0)
 
 
-@pytest.mark.usefixtures("runners")
+@pytest.mark.usefixtures("portfolio_runners")
 def test_each_initiative_s_numbers_equal_a_recomputation_from_the_aggregates(
     portfolio: PortfolioStore,
 ) -> None:
     app, made, dsn = portfolio.app, portfolio.made, portfolio.target.dsn
-    _wait_for(dsn, made.head)
+    until_tracked(dsn, made.head, [progress.VIEW])
     stored = _stored(dsn)
     mapper = MsgspecMapper()
     with psycopg.connect(dsn) as conn:

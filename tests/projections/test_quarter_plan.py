@@ -3,8 +3,6 @@ from the aggregates themselves (another route than the view's fold), live and in
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -12,29 +10,18 @@ import msgspec
 import psycopg
 import pytest
 
-from roadmap_svc.application import APPLICATION_NAME, RoadmapApplication
+from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.projections import quarter_plan
 from roadmap_svc.projections.kit import replay
 from roadmap_svc.projections.quarter_plan import PLANS, QuarterPlan
-from roadmap_svc.projections.runner import SupervisedRunner, start_runners, stop_runners
-from roadmap_svc.projections.view_tables import tracking_table
 from roadmap_svc.storage.event_log import events_after
-from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.transcoder import MsgspecMapper
 from tests.conftest import PortfolioStore
 from tests.portfolio import QUARTERS, Portfolio
+from tests.projections.view_helpers import until_tracked
 
 PLANNED = {Status.APPROVED, Status.IN_PROGRESS, Status.PAUSED}
-
-
-@pytest.fixture
-def runners(portfolio: PortfolioStore) -> Iterator[list[SupervisedRunner]]:
-    started = start_runners(eventsourcing_env(portfolio.target, pool_size=1))
-    try:
-        yield started
-    finally:
-        stop_runners(started)
 
 
 def _expected(app: RoadmapApplication, made: Portfolio, quarter: str) -> dict[str, Any]:
@@ -115,27 +102,12 @@ def _stored_plans(dsn: str) -> dict[str, QuarterPlan]:
     return {q: msgspec.json.decode(text, type=QuarterPlan) for q, text in rows}
 
 
-def _wait_for(dsn: str, position: int) -> None:
-    table = tracking_table(quarter_plan.VIEW.name)
-    deadline = time.monotonic() + 60
-    while True:
-        with psycopg.connect(dsn) as conn:
-            row = conn.execute(
-                f"SELECT notification_id FROM {table} WHERE application_name = %s",  # noqa: S608
-                (APPLICATION_NAME,),
-            ).fetchone()
-        if row and row[0] >= position:
-            return
-        assert time.monotonic() < deadline, "the quarter plan lags"
-        time.sleep(0.01)
-
-
-@pytest.mark.usefixtures("runners")
+@pytest.mark.usefixtures("portfolio_runners")
 def test_every_number_of_every_quarter_equals_a_recomputation_from_the_aggregates(
     portfolio: PortfolioStore,
 ) -> None:
     app, made, dsn = portfolio.app, portfolio.made, portfolio.target.dsn
-    _wait_for(dsn, made.head)
+    until_tracked(dsn, made.head, [quarter_plan.VIEW])
     live = _stored_plans(dsn)
     mapper = MsgspecMapper()
     with psycopg.connect(dsn) as conn:

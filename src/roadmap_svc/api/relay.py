@@ -28,7 +28,7 @@ KEPT = 2_000  # announcements kept for clients that reconnect
 QUEUE = 1_000  # announcements a slow client may fall behind by before it gets a reset
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_SECONDS = 1.0
-Item = tuple[str, str, str]  # (id, event, data)
+Item = tuple[int, str, str]  # (sequence, event, data); its id is "<epoch>-<sequence>"
 _DECODER = msgspec.json.Decoder(Announcement)
 
 
@@ -107,7 +107,7 @@ class ViewAnnouncements:
 
     def _publish(self, event: str, data: str) -> None:
         self._sequence += 1
-        item = (f"{self._epoch}-{self._sequence}", event, data)
+        item = (self._sequence, event, data)
         self._recent.append(item)
         for queue in list(self._streams):
             try:
@@ -124,10 +124,14 @@ class ViewAnnouncements:
         after = int(number)
         if after > self._sequence:
             return None
-        oldest = int(self._recent[0][0].partition("-")[2]) if self._recent else self._sequence + 1
+        oldest = self._recent[0][0] if self._recent else self._sequence + 1
         if after + 1 < oldest:
             return None
-        return [item for item in self._recent if int(item[0].partition("-")[2]) > after]
+        return [item for item in self._recent if item[0] > after]
+
+    def _message(self, item: Item) -> ServerSentEventMessage:
+        sequence, event, data = item
+        return ServerSentEventMessage(data=data, event=event, id=f"{self._epoch}-{sequence}")
 
     async def follow(self, last_id: str | None) -> AsyncIterator[ServerSentEventMessage]:
         queue: asyncio.Queue[Item | None] = asyncio.Queue(maxsize=QUEUE)
@@ -139,7 +143,7 @@ class ViewAnnouncements:
                     yield _reset("the stream cannot resume from that id; read everything again")
                 else:
                     for kept in missed:
-                        yield _message(kept)
+                        yield self._message(kept)
             yield ServerSentEventMessage(comment="following", retry=2000)
             while True:
                 try:
@@ -150,14 +154,9 @@ class ViewAnnouncements:
                 if heard is None:
                     yield _reset("this stream fell behind or the service stops")
                     return
-                yield _message(heard)
+                yield self._message(heard)
         finally:
             self._streams.discard(queue)
-
-
-def _message(item: Item) -> ServerSentEventMessage:
-    event_id, event, data = item
-    return ServerSentEventMessage(data=data, event=event, id=event_id)
 
 
 def _reset(reason: str) -> ServerSentEventMessage:

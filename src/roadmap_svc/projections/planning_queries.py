@@ -20,6 +20,9 @@ from roadmap_svc.projections.quarter_plan import (
 from roadmap_svc.projections.quarter_plan import (
     TEAMS as TEAM_ROWS,
 )
+from roadmap_svc.projections.quarter_plan import (
+    VIEW as PLAN_VIEW,
+)
 from roadmap_svc.storage.pool import Pool
 
 GET_PLAN = f"SELECT plan::text, position FROM {PLANS.name} WHERE quarter = $1"  # noqa: S608
@@ -31,7 +34,6 @@ ORDER BY quarter
 """  # noqa: S608 - constant
 _TOTALS = msgspec.json.Decoder(PlanTotals)
 _PLAN = msgspec.json.Decoder(QuarterPlan)
-_PLAN_VIEW = "quarter_plan"
 
 
 class QuarterSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,7 +62,7 @@ class PlanCache:
     def heard(self, view: str | None, quarters: list[str] | None) -> None:
         """An announcement of `view` naming `quarters` (None: everything, or the relay lost
         its link and may have missed some)."""
-        if view is not None and view != _PLAN_VIEW:
+        if view is not None and view != PLAN_VIEW.name:
             return
         if quarters is None:
             self._confirmed.clear()

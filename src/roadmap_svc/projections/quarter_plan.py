@@ -311,7 +311,7 @@ def _(domain_event: TeamWipLimitSet, rows: Rows, _position: int) -> Touched:
 
 @fold.register
 def _(domain_event: TeamCapacitySet, rows: Rows, _position: int) -> Touched:
-    team = _required(rows.get(TEAMS, domain_event.originator_id), domain_event)
+    team = _team(rows, domain_event.originator_id)
     capacity = {**team.capacity, domain_event.quarter: domain_event.fte}
     _team_in(rows, team.id, domain_event.quarter)
     return _change_team(rows, team.id, capacity=capacity)
@@ -328,11 +328,7 @@ def _change_initiative(rows: Rows, initiative_id: UUID, **changes: Any) -> Touch
 
 
 def _change_team(rows: Rows, team_id: UUID, **changes: Any) -> Touched:  # noqa: ANN401
-    before = rows.get(TEAMS, team_id)
-    if before is None:
-        msg = f"an event of team {team_id} before its registration"
-        raise ValueError(msg)
-    after = msgspec.structs.replace(before, **changes)
+    after = msgspec.structs.replace(_team(rows, team_id), **changes)
     rows.put(TEAMS, after)
     return [(q, None, team_id) for q in after.quarters]
 
@@ -345,9 +341,10 @@ def _team_in(rows: Rows, team_id: UUID, quarter: str) -> None:
         )
 
 
-def _required(team: PlanTeam | None, domain_event: Any) -> PlanTeam:  # noqa: ANN401
+def _team(rows: Rows, team_id: UUID) -> PlanTeam:
+    team = rows.get(TEAMS, team_id)
     if team is None:
-        msg = f"an event of team {domain_event.originator_id} before its registration"
+        msg = f"an event of team {team_id} before its registration"
         raise ValueError(msg)
     return team
 
