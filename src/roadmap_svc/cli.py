@@ -194,9 +194,10 @@ def _openapi(settings: Settings, args: argparse.Namespace) -> int:
 
 def openapi_yaml(settings: Settings) -> str:
     from roadmap_svc.api.app import create_app  # noqa: PLC0415
+    from roadmap_svc.api.contract import document  # noqa: PLC0415
 
     app = create_app(settings, DatabaseTarget(host="unused"), run_projections=False)
-    schema = msgspec.to_builtins(app.openapi_schema.to_schema())
+    schema = msgspec.to_builtins(document(app))
     return yaml.safe_dump(schema, sort_keys=True, allow_unicode=True)
 
 

@@ -84,13 +84,24 @@ async def test_stale_if_match_is_412_and_stores_nothing(client: Client) -> None:
     ]
 
 
-async def test_weak_or_malformed_if_match_never_matches(client: Client) -> None:
+async def test_a_weak_or_unknown_if_match_never_matches_and_a_malformed_one_is_400(
+    client: Client,
+) -> None:
     created = await propose(client)
-    for value in ('W/"1"', "1", '"one"'):
-        response = await client.patch(
-            f"/v1/initiatives/{created['id']}", json={"owner": "x"}, headers={"If-Match": value}
-        )
+    url = f"/v1/initiatives/{created['id']}"
+    for value in ('W/"1"', '"one"', '"1", "2"'):  # entity tags, but not one strong version
+        response = await client.patch(url, json={"owner": "x"}, headers={"If-Match": value})
         assert_problem(response, 412, "version-mismatch")
+    for value in ("1", "null", '"1'):  # not entity tags at all (RFC 9110)
+        response = await client.patch(url, json={"owner": "x"}, headers={"If-Match": value})
+        body = assert_problem(response, 400, "validation-error")
+        assert body["errors"] == [
+            {
+                "field": "If-Match",
+                "message": 'must be an ETag as this service sends them, e.g. "3"',
+                "source": "header",
+            }
+        ]
     assert await history_types(client, created["id"]) == ["InitiativeProposed"]
 
 

@@ -206,7 +206,9 @@ async def test_bad_fte(
 async def test_bad_capacity_and_quarters(client: Client, team: dict[str, Any]) -> None:
     url = f"/v1/teams/{team['id']}/capacity"
     negative = await _refused(client, "PUT", f"{url}/2027-Q1", {"fte": -2}, 400, "validation-error")
-    bad_quarter = await _refused(client, "PUT", f"{url}/2027-Q5", {"fte": 2}, 422, "invalid-value")
+    bad_quarter = await _refused(
+        client, "PUT", f"{url}/2027-Q5", {"fte": 2}, 400, "validation-error"
+    )
     assert negative["errors"][0]["field"] == "fte"
     assert bad_quarter["errors"][0]["field"] == "quarter"
 

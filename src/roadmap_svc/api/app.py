@@ -11,13 +11,13 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from roadmap_svc.api.assignments import AssignmentController, MetricController
 from roadmap_svc.api.auth import authentication_middleware
 from roadmap_svc.api.bodies import check_json_body
+from roadmap_svc.api.contract import render_plugins
 from roadmap_svc.api.decision_log import DecisionLogController
 from roadmap_svc.api.decisions import DecisionController
 from roadmap_svc.api.dependencies import DEPENDENCIES
@@ -129,7 +129,7 @@ def openapi_config() -> OpenAPIConfig:
             "is an event. Errors are RFC 9457 problem details."
         ),
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(), YamlRenderPlugin()],
+        render_plugins=render_plugins(),
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")

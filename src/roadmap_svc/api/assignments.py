@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from roadmap_svc.api import planning_schemas as ps
-from roadmap_svc.api.auth import WRITE
+from roadmap_svc.api.auth import READ, WRITE
+from roadmap_svc.api.dependencies import RoadmapDep
+from roadmap_svc.api.etags import ETAG_HEADER, etag
 from roadmap_svc.api.requests import WriteDep
-from roadmap_svc.api.writes import answer
-from roadmap_svc.domain.assignments import Assignment
-from roadmap_svc.domain.metrics import Metric
+from roadmap_svc.api.writes import part, part_written
 
 BASE = "/v1/initiatives/{initiative_id:uuid}"
 
@@ -20,6 +20,38 @@ BASE = "/v1/initiatives/{initiative_id:uuid}"
 class AssignmentController(Controller):
     path = f"{BASE}/assignments"
     tags = ("assignments",)
+
+    @get(
+        "/",
+        operation_id="ListAssignments",
+        response_headers=[ETAG_HEADER],
+        opt=READ,
+        sync_to_thread=True,
+        summary="Its teams",
+    )
+    def list(
+        self, initiative_id: FromPath[UUID], roadmap: RoadmapDep
+    ) -> Response[ps.AssignmentList]:
+        initiative = roadmap.get_initiative(initiative_id)
+        items = list(initiative.assignments.values())
+        body = ps.AssignmentList(items=items, initiative_version=initiative.version)
+        return Response(body, headers={"ETag": etag(initiative.version)})
+
+    @get(
+        "/{assignment_id:uuid}",
+        operation_id="GetAssignment",
+        response_headers=[ETAG_HEADER],
+        opt=READ,
+        sync_to_thread=True,
+        summary="One assignment",
+    )
+    def read(
+        self, initiative_id: FromPath[UUID], assignment_id: FromPath[UUID], roadmap: RoadmapDep
+    ) -> Response[ps.AssignmentResponse]:
+        initiative = roadmap.get_initiative(initiative_id)
+        found = initiative.assignment(assignment_id)
+        body = part(found, ps.AssignmentResponse, initiative.version)
+        return Response(body, headers={"ETag": etag(initiative.version)})
 
     @post(
         "/",
@@ -33,7 +65,7 @@ class AssignmentController(Controller):
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentCreate],
         write: WriteDep,
-    ) -> Response[Assignment]:
+    ) -> Response[ps.AssignmentResponse]:
         written = await write.roadmap.assign_team.asynchronously(
             initiative_id,
             team_id=data.team_id,
@@ -44,9 +76,9 @@ class AssignmentController(Controller):
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return answer(
+        return part_written(
             written,
-            written.value,
+            ps.AssignmentResponse,
             status_code=201,
             location=f"/v1/initiatives/{initiative_id}/assignments/{written.value.id}",
         )
@@ -64,7 +96,7 @@ class AssignmentController(Controller):
         assignment_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentChange],
         write: WriteDep,
-    ) -> Response[Assignment]:
+    ) -> Response[ps.AssignmentResponse]:
         written = await write.roadmap.change_assignment.asynchronously(
             initiative_id,
             assignment_id,
@@ -72,7 +104,7 @@ class AssignmentController(Controller):
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return answer(written, written.value)
+        return part_written(written, ps.AssignmentResponse)
 
     @post(
         "/{assignment_id:uuid}/release",
@@ -88,7 +120,7 @@ class AssignmentController(Controller):
         assignment_id: FromPath[UUID],
         data: JSONBody[ps.AssignmentRelease],
         write: WriteDep,
-    ) -> Response[Assignment]:
+    ) -> Response[ps.AssignmentResponse]:
         written = await write.roadmap.release_assignment.asynchronously(
             initiative_id,
             assignment_id,
@@ -96,12 +128,41 @@ class AssignmentController(Controller):
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return answer(written, written.value)
+        return part_written(written, ps.AssignmentResponse)
 
 
 class MetricController(Controller):
     path = f"{BASE}/metrics"
     tags = ("metrics",)
+
+    @get(
+        "/",
+        operation_id="ListMetrics",
+        response_headers=[ETAG_HEADER],
+        opt=READ,
+        sync_to_thread=True,
+        summary="Its metrics",
+    )
+    def list(self, initiative_id: FromPath[UUID], roadmap: RoadmapDep) -> Response[ps.MetricList]:
+        initiative = roadmap.get_initiative(initiative_id)
+        items = list(initiative.metrics.values())
+        body = ps.MetricList(items=items, initiative_version=initiative.version)
+        return Response(body, headers={"ETag": etag(initiative.version)})
+
+    @get(
+        "/{metric_id:uuid}",
+        operation_id="GetMetric",
+        response_headers=[ETAG_HEADER],
+        opt=READ,
+        sync_to_thread=True,
+        summary="One metric, with its measurements",
+    )
+    def read(
+        self, initiative_id: FromPath[UUID], metric_id: FromPath[UUID], roadmap: RoadmapDep
+    ) -> Response[ps.MetricResponse]:
+        initiative = roadmap.get_initiative(initiative_id)
+        body = part(initiative.metric(metric_id), ps.MetricResponse, initiative.version)
+        return Response(body, headers={"ETag": etag(initiative.version)})
 
     @post(
         "/",
@@ -115,7 +176,7 @@ class MetricController(Controller):
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MetricDefine],
         write: WriteDep,
-    ) -> Response[Metric]:
+    ) -> Response[ps.MetricResponse]:
         written = await write.roadmap.define_metric.asynchronously(
             initiative_id,
             name=data.name,
@@ -126,9 +187,9 @@ class MetricController(Controller):
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return answer(
+        return part_written(
             written,
-            written.value,
+            ps.MetricResponse,
             status_code=201,
             location=f"/v1/initiatives/{initiative_id}/metrics/{written.value.id}",
         )
@@ -146,7 +207,7 @@ class MetricController(Controller):
         metric_id: FromPath[UUID],
         data: JSONBody[ps.MeasurementRecord],
         write: WriteDep,
-    ) -> Response[Metric]:
+    ) -> Response[ps.MetricResponse]:
         written = await write.roadmap.record_measurement.asynchronously(
             initiative_id,
             metric_id,
@@ -156,9 +217,9 @@ class MetricController(Controller):
             meta=write.because(data.note),
             expected_version=write.expected_version,
         )
-        return answer(
+        return part_written(
             written,
-            written.value,
+            ps.MetricResponse,
             status_code=201,
             location=f"/v1/initiatives/{initiative_id}/metrics/{metric_id}",
         )

@@ -37,9 +37,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise problem(
-                401,
                 "unauthenticated",
-                "Authentication required",
                 "send an API token as 'Authorization: Bearer <token>'",
                 headers=_CHALLENGE,
             )
@@ -49,9 +47,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             principal = await find_principal(state.pool, token)
         if principal is None:
             raise problem(
-                401,
                 "unauthenticated",
-                "Authentication required",
                 "the token is unknown or revoked",
                 headers=_CHALLENGE,
             )
@@ -93,4 +89,4 @@ def check_role(principal: Principal, handler: BaseRouteHandler) -> None:
         raise TypeError(f"route {handler!r} declares no roles")  # every route must say
     if principal.role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
-        raise problem(403, "forbidden", "Not allowed", f"this needs one of the roles: {names}")
+        raise problem("forbidden", f"this needs one of the roles: {names}")

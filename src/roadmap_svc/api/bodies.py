@@ -41,9 +41,7 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _malformed(detail: str) -> ProblemDetailsException:
     return problem(
-        400,
         "malformed-body",
-        "Malformed request body",
         detail,
         errors=[{"field": None, "message": detail, "source": "body"}],
     )
@@ -61,9 +59,7 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         charset is not None and charset.group(1).lower() not in {"utf-8", "utf8"}
     ):
         raise problem(
-            415,
             "unsupported-media-type",
-            "Unsupported media type",
             f"a request body must be JSON in UTF-8 (Content-Type: application/json), "
             f"not {content_type or 'untyped'}",
         )

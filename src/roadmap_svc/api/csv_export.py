@@ -13,12 +13,15 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
+from roadmap_svc.api.cursors import NextPage, link_header
+
 CSV = "text/csv"
 CSV_NOTE = (
     "`Accept: text/csv` answers the same items as CSV, one row each (lists joined with "
     '"; ", nested values as JSON), the next page in a `Link` header.'
 )
 _OFFERED = ["application/json", CSV]
+OFFERS_CSV = "offers_csv"  # the `opt` key of list handlers that answer CSV too
 
 
 def wants_csv(request: Request[Any, Any, Any]) -> bool:
@@ -26,7 +29,7 @@ def wants_csv(request: Request[Any, Any, Any]) -> bool:
 
 
 def csv_response(
-    items: Sequence[msgspec.Struct], fields: Sequence[str], next_link: str | None
+    items: Sequence[msgspec.Struct], fields: Sequence[str], following: NextPage | None
 ) -> Response[bytes]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
@@ -34,8 +37,8 @@ def csv_response(
     for item in items:
         values = msgspec.to_builtins(item)
         writer.writerow([_cell(values.get(name)) for name in fields])
-    headers = {"Link": f'<{next_link}>; rel="next"'} if next_link else {}
-    return Response(out.getvalue().encode(), media_type=f"{CSV}; charset=utf-8", headers=headers)
+    body = out.getvalue().encode()
+    return Response(body, media_type=f"{CSV}; charset=utf-8", headers=link_header(following))
 
 
 def _cell(value: object) -> str:

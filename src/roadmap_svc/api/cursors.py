@@ -1,47 +1,68 @@
-"""Opaque list cursors: the last position seen, encoded so clients do not build them."""
+"""List cursors: opaque to clients (pass back `next_cursor` as `cursor`), and every string of
+their documented shape is one, so a well-formed cursor is never refused.
+
+A cursor is the last position the page showed, written in base-64 digits (URL-safe): ten
+digits hold any position PostgreSQL's bigint can.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from typing import Any
+from typing import Annotated, Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
 
-import msgspec
-from litestar import Request
+from litestar import Request, Response
+from litestar.params import QueryParameter
 
-from roadmap_svc.api.problems import problem
+from roadmap_svc.api.patterns import CURSOR_PATTERN
+
+_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_VALUE = {digit: value for value, digit in enumerate(_DIGITS)}
+T = TypeVar("T")
+
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=CURSOR_PATTERN,
+        description="Where the page starts: the `next_cursor` of the page before (opaque).",
+    ),
+]
 
 
-class _Cursor(msgspec.Struct, frozen=True, array_like=True):
-    after: int
+class NextPage(NamedTuple):
+    cursor: str  # for the `cursor` parameter
+    link: str  # the same query with that cursor (and no position wait)
 
 
 def encode_cursor(after: int) -> str:
-    return base64.urlsafe_b64encode(msgspec.msgpack.encode(_Cursor(after))).decode().rstrip("=")
+    digits = ""
+    while True:
+        after, digit = divmod(after, 64)
+        digits = _DIGITS[digit] + digits
+        if after == 0:
+            return digits
 
 
 def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        decoded = msgspec.msgpack.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        decoded = None
-    if decoded is None or decoded.after < 0:
-        raise problem(
-            400,
-            "invalid-cursor",
-            "Invalid cursor",
-            "cursor is not one this service issued; start again without it",
-            errors=[{"field": "cursor", "message": "not a valid cursor", "source": "query"}],
-        )
-    return decoded.after
+    """The position a cursor stands for (0: from the start); its pattern has been checked."""
+    after = 0
+    for digit in cursor or "":
+        after = after * 64 + _VALUE[digit]
+    return after
 
 
-def next_page(request: Request[Any, Any, Any], after: int) -> str:
-    """The link to the page after `after`: the same query, this cursor, no position wait."""
+def next_page(request: Request[Any, Any, Any], after: int) -> NextPage:
+    """The page after `after`: its cursor, and the link to it (the same query, that cursor)."""
+    cursor = encode_cursor(after)
     query = {k: v for k, v in request.query_params.items() if k not in {"cursor", "min_position"}}
-    query["cursor"] = encode_cursor(after)
-    return f"{request.url.path}?{urlencode(query)}"
+    query["cursor"] = cursor
+    return NextPage(cursor, f"{request.url.path}?{urlencode(query)}")
+
+
+def link_header(following: NextPage | None) -> dict[str, str]:
+    """RFC 8288's `Link: <...>; rel="next"`, on every page but the last."""
+    return {"Link": f'<{following.link}>; rel="next"'} if following else {}
+
+
+def paged(page: T, following: NextPage | None) -> Response[T]:
+    """A JSON page, with its next page in the body and in a Link header."""
+    return Response(page, headers=link_header(following))

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery, QueryParameter
 
+from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import READ
-from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
-from roadmap_svc.api.cursors import decode_cursor, next_page
+from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
+from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import PoolDep, SettingsDep
 from roadmap_svc.api.reads import MinPosition, ensure_position
+from roadmap_svc.api.times import Time, parse_time
 from roadmap_svc.domain.lifecycle import DecisionKind
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.text import LINE_PATTERN
@@ -28,7 +29,8 @@ DECISION_TRACKING = tracking_table(VIEW.name)
 
 class DecisionPage(msgspec.Struct, kw_only=True):
     items: list[Decision]
-    next: str | None
+    next_cursor: str | None  # pass it as `cursor` for the next page; null on the last
+    next: str | None  # the next page's link (also in the `Link` header)
 
 
 class DecisionLogController(Controller):
@@ -38,7 +40,7 @@ class DecisionLogController(Controller):
     @get(
         "/",
         operation_id="ListAllDecisions",
-        opt=READ,
+        opt={**READ, OFFERS_CSV: True},
         summary="The decision log of every initiative, oldest first",
         description="`since` and `until` bound the time the decision occurred "
         "(`occurred_at`; the recorded time unless it was imported with its own date). " + CSV_NOTE,
@@ -54,28 +56,35 @@ class DecisionLogController(Controller):
         decided_by: Annotated[
             str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)
         ] = None,
-        quarter: Annotated[
-            str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
-        ] = None,
-        since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        quarter: schemas.QuarterInQuery = None,
+        since: Time = None,
+        until: Time = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
-    ) -> DecisionPage:
+    ) -> Response[DecisionPage]:
         await ensure_position(pool, DECISION_TRACKING, min_position, settings.read_wait_seconds)
         where = DecisionFilter(
             initiative_id=initiative_id,
             kind=None if kind is None else kind.value,
             decided_by=decided_by,
             quarter=None if quarter is None else str(Quarter.parse(quarter)),
-            since=since,
-            until=until,
+            since=None if since is None else parse_time(since, "since", "query"),
+            until=None if until is None else parse_time(until, "until", "query"),
         )
         rows = await list_decisions(pool, where, decode_cursor(cursor), limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        next_link = next_page(request, rows[-1].position) if more else None
+        following = next_page(request, rows[-1].position) if more else None
         if wants_csv(request):
-            return cast("DecisionPage", csv_response(rows, fields_of(Decision), next_link))
-        return DecisionPage(items=rows, next=next_link)
+            return cast(
+                "Response[DecisionPage]", csv_response(rows, fields_of(Decision), following)
+            )
+        return paged(
+            DecisionPage(
+                items=rows,
+                next_cursor=following.cursor if following else None,
+                next=following.link if following else None,
+            ),
+            following,
+        )

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from litestar.datastructures import ResponseHeader
+
 from roadmap_svc.api.problems import problem
+
+# For reads that answer with an object's version (writes' headers are documented in one place,
+# api/contract.py).
+ETAG_HEADER = ResponseHeader(
+    name="ETag",
+    documentation_only=True,
+    required=True,
+    description='The version read, e.g. "4": send it as If-Match on the next write.',
+)
 
 
 def etag(version: int) -> str:
@@ -14,9 +25,7 @@ def expected_version(if_match: str | None, *, required: bool) -> int | None:
     if if_match is None:
         if required:
             raise problem(
-                428,
                 "precondition-required",
-                "If-Match required",
                 'send If-Match with the ETag you last read, e.g. If-Match: "3"',
             )
         return None
@@ -27,8 +36,6 @@ def expected_version(if_match: str | None, *, required: bool) -> int | None:
         return int(value[1:-1])
     # Weak or malformed validators never match under If-Match's strong comparison.
     raise problem(
-        412,
         "version-mismatch",
-        "Precondition failed",
         f'If-Match {value!r} does not match any version; expected a strong ETag like "3"',
     )

@@ -16,7 +16,9 @@ from roadmap_svc.api.writes import answer
 from roadmap_svc.domain import external_refs
 
 
-def _shape(ref: external_refs.ExternalRef) -> ps.ExternalRef:
+def _shape(
+    ref: external_refs.ExternalRef, version: int | None = None, position: int | None = None
+) -> ps.ExternalRef:
     href = f"/v1/initiatives/{ref.initiative_id}"
     if ref.milestone_id is not None:
         href += f"/milestones/{ref.milestone_id}"
@@ -28,6 +30,8 @@ def _shape(ref: external_refs.ExternalRef) -> ps.ExternalRef:
         initiative_id=ref.initiative_id,
         milestone_id=ref.milestone_id,
         href=href,
+        initiative_version=version,
+        position=position,
     )
 
 
@@ -61,7 +65,7 @@ class ExternalRefLinkController(Controller):
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        body = _shape(written.value)
+        body = _shape(written.value, written.version, written.position)
         return answer(written, body, status_code=201, location=_location(body))
 
 
@@ -77,6 +81,6 @@ class ExternalRefController(Controller):
         summary="Which of our objects an external key belongs to",
     )
     def find(
-        self, system: FromPath[str], key: FromPath[str], roadmap: RoadmapDep
+        self, system: ps.SystemInPath, key: ps.ExternalKeyInPath, roadmap: RoadmapDep
     ) -> ps.ExternalRef:
         return _shape(roadmap.find_external_ref(system, key))

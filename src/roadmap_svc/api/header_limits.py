@@ -23,9 +23,7 @@ def bounded_headers(app: ASGIApp) -> ASGIApp:
             or sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES
         ):
             raise problem(
-                431,
                 "headers-too-large",
-                "Request headers too large",
                 f"send at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES // 1024} KiB in all",
             )
         await app(scope, receive, send)

@@ -10,10 +10,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from roadmap_svc.api import representations, schemas
 from roadmap_svc.api.auth import READ, WRITE
-from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
-from roadmap_svc.api.cursors import decode_cursor, next_page
+from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
+from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
-from roadmap_svc.api.etags import etag
+from roadmap_svc.api.etags import ETAG_HEADER, etag
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
@@ -55,7 +55,7 @@ class InitiativeController(Controller):
     @get(
         "/",
         operation_id="ListInitiatives",
-        opt=READ,
+        opt={**READ, OFFERS_CSV: True},
         summary="List initiatives",
         description=CSV_NOTE,
     )
@@ -66,15 +66,13 @@ class InitiativeController(Controller):
         pool: PoolDep,
         settings: SettingsDep,
         status: FromQuery[Status | None] = None,
-        quarter: Annotated[
-            str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
-        ] = None,
+        quarter: schemas.QuarterInQuery = None,
         owner: Annotated[str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)] = None,
         tag: Annotated[str | None, QueryParameter(max_length=40, pattern=LINE_PATTERN)] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
-    ) -> schemas.InitiativePage:
+    ) -> Response[schemas.InitiativePage]:
         await ensure_position(pool, SUMMARY_TRACKING, min_position, settings.read_wait_seconds)
         where = InitiativeFilter(
             status=None if status is None else status.value,
@@ -85,15 +83,25 @@ class InitiativeController(Controller):
         rows = await list_initiatives(pool, where, decode_cursor(cursor), limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        next_link = next_page(request, rows[-1].proposed_position) if more else None
+        following = next_page(request, rows[-1].proposed_position) if more else None
         items = [representations.summary(row) for row in rows]
         if wants_csv(request):
-            return cast("schemas.InitiativePage", csv_response(items, SUMMARY_FIELDS, next_link))
-        return schemas.InitiativePage(items=items, next=next_link)
+            return cast(
+                "Response[schemas.InitiativePage]", csv_response(items, SUMMARY_FIELDS, following)
+            )
+        return paged(
+            schemas.InitiativePage(
+                items=items,
+                next_cursor=following.cursor if following else None,
+                next=following.link if following else None,
+            ),
+            following,
+        )
 
     @get(
         "/{initiative_id:uuid}",
         operation_id="GetInitiative",
+        response_headers=[ETAG_HEADER],
         opt=READ,
         sync_to_thread=True,
         summary="Read an initiative, now or at a past version",

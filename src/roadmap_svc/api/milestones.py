@@ -10,18 +10,20 @@ from litestar.params import FromPath, JSONBody
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import RoadmapDep
-from roadmap_svc.api.etags import etag
+from roadmap_svc.api.etags import ETAG_HEADER, etag
 from roadmap_svc.api.requests import WriteDep
-from roadmap_svc.api.writes import answer
+from roadmap_svc.api.writes import part, part_written
 from roadmap_svc.application import Written
 from roadmap_svc.domain.milestones import Milestone
 
 
-def _milestone_written(written: Written[Milestone], status_code: int = 200) -> Response[Milestone]:
+def _milestone_written(
+    written: Written[Milestone], status_code: int = 200
+) -> Response[ps.MilestoneResponse]:
     location = f"/v1/initiatives/{written.id}/milestones/{written.value.id}"
-    return answer(
+    return part_written(
         written,
-        written.value,
+        ps.MilestoneResponse,
         status_code=status_code,
         location=location if status_code == 201 else None,  # noqa: PLR2004
     )
@@ -43,7 +45,7 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneAdd],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.add_milestone.asynchronously(
             initiative_id,
             title=data.title,
@@ -57,6 +59,7 @@ class MilestoneController(Controller):
     @get(
         "/",
         operation_id="ListMilestones",
+        response_headers=[ETAG_HEADER],
         opt=READ,
         sync_to_thread=True,
         summary="The initiative's milestones",
@@ -65,23 +68,27 @@ class MilestoneController(Controller):
         self, initiative_id: FromPath[UUID], roadmap: RoadmapDep
     ) -> Response[ps.MilestoneList]:
         initiative = roadmap.get_initiative(initiative_id)
-        body = ps.MilestoneList(items=list(initiative.milestones.values()))
+        body = ps.MilestoneList(
+            items=list(initiative.milestones.values()), initiative_version=initiative.version
+        )
         return Response(body, headers={"ETag": etag(initiative.version)})
 
     @get(
         "/{milestone_id:uuid}",
         operation_id="GetMilestone",
+        response_headers=[ETAG_HEADER],
         opt=READ,
         sync_to_thread=True,
         summary="One milestone, with its slips and dependencies",
     )
     def read(
         self, initiative_id: FromPath[UUID], milestone_id: FromPath[UUID], roadmap: RoadmapDep
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         initiative = roadmap.get_initiative(initiative_id)
-        return Response(
-            initiative.milestone(milestone_id), headers={"ETag": etag(initiative.version)}
+        milestone = part(
+            initiative.milestone(milestone_id), ps.MilestoneResponse, initiative.version
         )
+        return Response(milestone, headers={"ETag": etag(initiative.version)})
 
     @post(
         "/{milestone_id:uuid}/replans",
@@ -96,7 +103,7 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneReplan],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.replan_milestone.asynchronously(
             initiative_id,
             milestone_id,
@@ -120,7 +127,7 @@ class MilestoneController(Controller):
         initiative_id: FromPath[UUID],
         milestone_id: FromPath[UUID],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.start_milestone.asynchronously(
             initiative_id, milestone_id, meta=write.meta, expected_version=write.expected_version
         )
@@ -140,7 +147,7 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneComplete],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.complete_milestone.asynchronously(
             initiative_id,
             milestone_id,
@@ -164,7 +171,7 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneMiss],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.miss_milestone.asynchronously(
             initiative_id,
             milestone_id,
@@ -188,7 +195,7 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.MilestoneDrop],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.drop_milestone.asynchronously(
             initiative_id,
             milestone_id,
@@ -211,7 +218,7 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         data: JSONBody[ps.DependencyAdd],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.add_dependency.asynchronously(
             initiative_id,
             milestone_id,
@@ -238,7 +245,7 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         dependency_id: FromPath[UUID],
         write: WriteDep,
-    ) -> Response[Milestone]:
+    ) -> Response[ps.MilestoneResponse]:
         written = await write.roadmap.remove_dependency.asynchronously(
             initiative_id,
             milestone_id,

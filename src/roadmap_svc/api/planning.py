@@ -4,18 +4,18 @@ list of quarters with their totals."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any, cast
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.params import FromPath, QueryParameter
 
 from roadmap_svc.api.auth import READ
-from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
+from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep, SettingsDep
 from roadmap_svc.api.progress import PROGRESS_TRACKING
 from roadmap_svc.api.reads import MinPosition, ensure_position
+from roadmap_svc.api.schemas import QuarterInPath, QuarterInQuery
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections import planning_queries, progress_queries
 from roadmap_svc.projections.planning_queries import QuarterSummary
@@ -24,7 +24,6 @@ from roadmap_svc.projections.quarter_plan import VIEW, QuarterPlan, empty_plan
 from roadmap_svc.projections.view_tables import tracking_table
 
 PLAN_TRACKING = tracking_table(VIEW.name)
-QuarterQuery = Annotated[str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")]
 
 
 class QuarterList(msgspec.Struct, kw_only=True):
@@ -76,7 +75,7 @@ class PlanningController(Controller):
     async def plan(
         self,
         *,
-        quarter: FromPath[str],
+        quarter: QuarterInPath,
         app_state: AppStateDep,
         min_position: MinPosition = None,
     ) -> Response[QuarterPlan]:
@@ -94,7 +93,7 @@ class PlanningController(Controller):
     @get(
         "/",
         operation_id="ListQuarters",
-        opt=READ,
+        opt={**READ, OFFERS_CSV: True},
         summary="Quarters with anything planned, with their totals",
         description=CSV_NOTE,
     )
@@ -104,8 +103,8 @@ class PlanningController(Controller):
         request: Request[Any, Any, Any],
         pool: PoolDep,
         settings: SettingsDep,
-        first: QuarterQuery = None,
-        last: QuarterQuery = None,
+        first: QuarterInQuery = None,
+        last: QuarterInQuery = None,
         min_position: MinPosition = None,
     ) -> QuarterList:
         await ensure_position(pool, PLAN_TRACKING, min_position, settings.read_wait_seconds)

@@ -1,7 +1,8 @@
 """Request and response schemas for milestones, dependencies, assignments, metrics, keys, teams.
 
-Milestones, assignments, metrics and links are answered with the domain's own msgspec
-structs (they are already the read shape); only inputs and envelopes are defined here.
+Milestones, assignments and metrics are answered with the domain's own msgspec structs (they
+are already the read shape), plus the initiative's version and the write's position: the
+next If-Match and `min_position` come with the answer.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter
 
 from roadmap_svc.api.schemas import LongText, QuarterText, Reason, ShortText, _Input
 from roadmap_svc.domain.assignments import MAX_ASSIGNMENT_FTE, MAX_CAPACITY_FTE, Assignment
@@ -25,9 +28,16 @@ AssignmentFTE = Annotated[float, msgspec.Meta(gt=0, le=MAX_ASSIGNMENT_FTE)]
 CapacityFTE = Annotated[float, msgspec.Meta(ge=0, le=MAX_CAPACITY_FTE)]
 WipLimit = Annotated[int, msgspec.Meta(ge=1, le=MAX_WIP_LIMIT)]
 LagDays = Annotated[int, msgspec.Meta(ge=-MAX_LAG_DAYS, le=MAX_LAG_DAYS)]
-System = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$", examples=["jira"])]
-ExternalKey = Annotated[
-    str, msgspec.Meta(pattern=rf"^{TOKEN_CHARACTERS}{{1,200}}$", examples=["PROJ-123"])
+SYSTEM_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
+EXTERNAL_KEY_PATTERN = rf"^{TOKEN_CHARACTERS}{{1,200}}$"
+System = Annotated[str, msgspec.Meta(pattern=SYSTEM_PATTERN, examples=["jira"])]
+ExternalKey = Annotated[str, msgspec.Meta(pattern=EXTERNAL_KEY_PATTERN, examples=["PROJ-123"])]
+# The same rules in a path, so a bad system or key is the same 400 there as in a body.
+SystemInPath = Annotated[
+    str, PathParameter(pattern=SYSTEM_PATTERN, examples=[Example(value="jira")])
+]
+ExternalKeyInPath = Annotated[
+    str, PathParameter(pattern=EXTERNAL_KEY_PATTERN, examples=[Example(value="PROJ-123")])
 ]
 Url = Annotated[str, msgspec.Meta(pattern=rf"^https?://{TOKEN_CHARACTERS}+$", max_length=2000)]
 Value = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
@@ -133,16 +143,35 @@ class CapacitySet(_Input, kw_only=True):
     fte: CapacityFTE
 
 
+# msgspec structs inherit from one base only, so each part repeats the two fields.
+class MilestoneResponse(Milestone, kw_only=True, frozen=True):
+    initiative_version: int  # the initiative's version: its ETag, the next If-Match
+    position: int | None = None  # on write answers: the write's event position
+
+
+class AssignmentResponse(Assignment, kw_only=True, frozen=True):
+    initiative_version: int
+    position: int | None = None
+
+
+class MetricResponse(Metric, kw_only=True, frozen=True):
+    initiative_version: int
+    position: int | None = None
+
+
 class MilestoneList(msgspec.Struct, kw_only=True):
     items: list[Milestone]
+    initiative_version: int
 
 
 class AssignmentList(msgspec.Struct, kw_only=True):
     items: list[Assignment]
+    initiative_version: int
 
 
 class MetricList(msgspec.Struct, kw_only=True):
     items: list[Metric]
+    initiative_version: int
 
 
 class Team(msgspec.Struct, kw_only=True):
@@ -162,7 +191,8 @@ class Team(msgspec.Struct, kw_only=True):
 
 class TeamList(msgspec.Struct, kw_only=True):
     items: list[TeamOverview]
-    next: str | None = None
+    next_cursor: str | None = None  # pass it as `cursor` for the next page; null on the last
+    next: str | None = None  # the next page's link (also in the `Link` header)
 
 
 class ExternalRef(msgspec.Struct, kw_only=True):
@@ -173,3 +203,6 @@ class ExternalRef(msgspec.Struct, kw_only=True):
     initiative_id: UUID
     milestone_id: UUID | None
     href: str  # where the linked object is read
+    # On the answer to a link: the initiative's version (its ETag) and the write's position.
+    initiative_version: int | None = None
+    position: int | None = None

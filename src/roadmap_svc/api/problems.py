@@ -3,68 +3,170 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 
+from roadmap_svc.api.patterns import HEADERS, MEANINGS
 from roadmap_svc.domain import errors
-from roadmap_svc.domain.text import LINE_PATTERN, PROSE_PATTERN
 from roadmap_svc.storage.group_commit import CommitFailedError
 
 logger = logging.getLogger(__name__)
 TYPE_PREFIX = "urn:roadmap-svc:problem:"
 
+
+class ProblemType(NamedTuple):
+    status: int
+    title: str
+    meaning: str  # what a client should do: the OpenAPI document lists it
+
+
+# Every problem `type` the API answers with (TYPE_PREFIX + the key): listed once, here. The
+# OpenAPI document is generated from this table; tests/api/test_problem_types.py checks that
+# every kind the code raises is in it.
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    "validation-error": ProblemType(
+        400, "Invalid request", "A field, parameter or header breaks its schema (see `errors`)."
+    ),
+    "malformed-body": ProblemType(
+        400, "Malformed request body", "Not UTF-8 JSON, a key twice in one object, or too deep."
+    ),
+    "unknown-query-parameter": ProblemType(
+        400, "Unknown query parameter", "A query parameter this operation does not take."
+    ),
+    "position-not-recorded": ProblemType(
+        400, "No such position yet", "`min_position` is past the newest event."
+    ),
+    "bad-request": ProblemType(400, "Bad request", "The request cannot be read."),
+    "unauthenticated": ProblemType(
+        401, "Authentication required", "No token, or an unknown or revoked one."
+    ),
+    "forbidden": ProblemType(403, "Not allowed for this token's role", "Use another role."),
+    "not-found": ProblemType(404, "Not found", "No such resource (`detail` says which)."),
+    "stakeholder-not-found": ProblemType(
+        404, "Unknown stakeholder", "The initiative has no stakeholder of that name."
+    ),
+    "method-not-allowed": ProblemType(405, "Method not allowed", "See the `Allow` header."),
+    "not-acceptable": ProblemType(406, "Not acceptable", "Accept JSON (or CSV on lists)."),
+    "invalid-transition": ProblemType(
+        409,
+        "Decision not allowed now",
+        "The initiative's status does not allow it; `allowed_decisions` lists what does.",
+    ),
+    "initiative-closed": ProblemType(
+        409, "Initiative is closed", "Rejected, cancelled and completed initiatives are final."
+    ),
+    "stakeholder-exists": ProblemType(
+        409, "Stakeholder already consulted", "Record a stance instead."
+    ),
+    "milestone-transition": ProblemType(
+        409,
+        "Not allowed for this milestone",
+        "The milestone's status does not allow it; `allowed_operations` lists what does.",
+    ),
+    "concurrent-write": ProblemType(
+        409, "Concurrent change", "Others kept writing the same object: read and retry."
+    ),
+    "conflict": ProblemType(409, "Conflicts with what is recorded", "See `detail`."),
+    "team-name-taken": ProblemType(
+        409, "Conflicts with what is recorded", "Another team has the name; `team` links to it."
+    ),
+    "external-key-taken": ProblemType(
+        409, "Conflicts with what is recorded", "The key is linked elsewhere (`linked_to`)."
+    ),
+    "duplicate-dependency": ProblemType(
+        409, "Conflicts with what is recorded", "That dependency exists already."
+    ),
+    "dependency-cycle": ProblemType(
+        409, "Conflicts with what is recorded", "The dependency would close a cycle (`cycle`)."
+    ),
+    "assignment-exists": ProblemType(
+        409, "Conflicts with what is recorded", "The team is assigned for that quarter already."
+    ),
+    "assignment-released": ProblemType(
+        409, "Conflicts with what is recorded", "A released assignment cannot change."
+    ),
+    "metric-exists": ProblemType(
+        409, "Conflicts with what is recorded", "A metric of that name exists already."
+    ),
+    "version-mismatch": ProblemType(
+        412,
+        "Precondition failed",
+        "If-Match is not the current ETag: read again, then retry with the new one.",
+    ),
+    "body-too-large": ProblemType(413, "Request body too large", "Send a smaller body."),
+    "unsupported-media-type": ProblemType(
+        415, "Unsupported media type", "Send JSON: `Content-Type: application/json`."
+    ),
+    "invalid-value": ProblemType(
+        422, "Invalid value", "Well-formed, but a domain rule refuses it; `errors` names the field."
+    ),
+    "nothing-to-change": ProblemType(422, "Nothing to change", "The revision changes nothing."),
+    "domain-rule": ProblemType(422, "Refused by a domain rule", "See `detail`."),
+    "precondition-required": ProblemType(
+        428, "If-Match required", "This service requires If-Match on writes."
+    ),
+    "headers-too-large": ProblemType(431, "Request headers too large", "Send fewer headers."),
+    "http-error": ProblemType(400, "HTTP error", "Any other HTTP-level refusal (see `status`)."),
+    "internal-error": ProblemType(
+        500, "Internal error", "A bug: nothing half-done was recorded; retrying is safe."
+    ),
+    "storage-unavailable": ProblemType(
+        503, "Storage unavailable", "Nothing was recorded: retry after `Retry-After` seconds."
+    ),
+    "projection-lagging": ProblemType(
+        503, "View not caught up yet", "The view has not reached `min_position` yet: retry."
+    ),
+    "unavailable": ProblemType(503, "Service unavailable", "Retry after `Retry-After` seconds."),
+}
+# Litestar's own HTTP errors, by status
 _HTTP_KINDS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthenticated", "Authentication required"),
-    403: ("forbidden", "Not allowed for this token's role"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    412: ("version-mismatch", "Precondition failed"),
-    413: ("body-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    428: ("precondition-required", "If-Match required"),
-    429: ("rate-limited", "Too many requests"),
-    431: ("headers-too-large", "Request headers too large"),
-    503: ("unavailable", "Service unavailable"),
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    412: "version-mismatch",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    428: "precondition-required",
+    431: "headers-too-large",
+    503: "unavailable",
 }
 
-# domain error -> (status, type slug, title)
-_DOMAIN_KINDS: dict[type[errors.DomainError], tuple[int, str, str]] = {
-    errors.InvalidValueError: (422, "invalid-value", "Invalid value"),
-    errors.InvalidTransitionError: (409, "invalid-transition", "Decision not allowed now"),
-    errors.InitiativeClosedError: (409, "initiative-closed", "Initiative is closed"),
-    errors.StakeholderExistsError: (409, "stakeholder-exists", "Stakeholder already consulted"),
-    errors.UnknownStakeholderError: (404, "stakeholder-not-found", "Unknown stakeholder"),
-    errors.NothingToChangeError: (422, "nothing-to-change", "Nothing to change"),
-    errors.NotFoundError: (404, "not-found", "Not found"),
-    errors.VersionMismatchError: (412, "version-mismatch", "Stale version"),
-    errors.ConcurrentWriteError: (409, "concurrent-write", "Concurrent change"),
-    errors.MilestoneTransitionError: (
-        409,
-        "milestone-transition",
-        "Not allowed for this milestone",
-    ),
-    errors.ConflictError: (409, "conflict", "Conflicts with what is recorded"),
+# domain error -> problem kind (the first class that matches wins)
+_DOMAIN_KINDS: dict[type[errors.DomainError], str] = {
+    errors.InvalidValueError: "invalid-value",
+    errors.InvalidTransitionError: "invalid-transition",
+    errors.InitiativeClosedError: "initiative-closed",
+    errors.StakeholderExistsError: "stakeholder-exists",
+    errors.UnknownStakeholderError: "stakeholder-not-found",
+    errors.NothingToChangeError: "nothing-to-change",
+    errors.NotFoundError: "not-found",
+    errors.VersionMismatchError: "version-mismatch",
+    errors.ConcurrentWriteError: "concurrent-write",
+    errors.MilestoneTransitionError: "milestone-transition",
+    errors.ConflictError: "conflict",
 }
 
 
 def problem(  # positional-only, so `extra` members can never collide with them
-    status: int,
     kind: str,
-    title: str,
     detail: str,
     /,
     headers: dict[str, str] | None = None,
+    status: int | None = None,
     **extra: object,
 ) -> ProblemDetailsException:
+    """The problem of this kind (its status and title from PROBLEM_TYPES)."""
+    known = PROBLEM_TYPES[kind]
     return ProblemDetailsException(
-        status_code=status,
+        status_code=known.status if status is None else status,
         type_=TYPE_PREFIX + kind,
-        title=title,
+        title=known.title,
         detail=detail,
         headers=headers,
         extra=extra or None,
@@ -72,10 +174,7 @@ def problem(  # positional-only, so `extra` members can never collide with them
 
 
 def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
-    status, kind, title = next(
-        (v for cls, v in _DOMAIN_KINDS.items() if isinstance(exc, cls)),
-        (422, "domain-rule", "Refused by a domain rule"),
-    )
+    kind = next((v for cls, v in _DOMAIN_KINDS.items() if isinstance(exc, cls)), "domain-rule")
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.ConflictError):
         kind = exc.kind  # each conflict has its own stable type
@@ -101,40 +200,35 @@ def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
         extra = {"team_id": str(exc.team_id), "team": f"/v1/teams/{exc.team_id}"}
     elif isinstance(exc, errors.VersionMismatchError):
         extra = {"expected_version": exc.expected, "current_version": exc.actual}
-    return problem(status, kind, title, str(exc), **extra)
+    return problem(kind, str(exc), **extra)
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ProblemDetailsException):
         return exc
-    kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
+    kind = _HTTP_KINDS.get(exc.status_code, "http-error")
     extra: dict[str, Any] = {}
     detail = exc.detail
     if isinstance(exc, ValidationException):
-        kind, title = "validation-error", "Invalid request"
+        kind = "validation-error"
         extra["errors"] = _validation_errors(exc.extra)
         if extra["errors"]:
             first = extra["errors"][0]
             detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return problem(exc.status_code, kind, title, detail, headers=exc.headers, **extra)
+    return problem(kind, detail, headers=exc.headers, status=exc.status_code, **extra)
 
 
 def from_storage_error(exc: CommitFailedError) -> ProblemDetailsException:
     return problem(
-        503,
         "storage-unavailable",
-        "Storage unavailable",
         f"nothing was recorded: {exc}; retry shortly",
         headers={"Retry-After": "1"},
     )
 
 
-# msgspec names the regex a string failed; say what the text policy means instead.
+# msgspec names the regex a string failed; say what it means instead.
 _PATTERN_MESSAGES = {
-    f"Expected `str` matching regex {LINE_PATTERN!r}": "must be one line without control "
-    "characters (no tabs or line breaks) or bidi overrides",
-    f"Expected `str` matching regex {PROSE_PATTERN!r}": "must not contain control characters "
-    "(tabs and line breaks are allowed)",
+    f"Expected `str` matching regex {pattern!r}": meaning for pattern, meaning in MEANINGS.items()
 }
 _NAMED_FIELD_MESSAGES = ("Object missing required field `", "Object contains unknown field `")
 _NO_BODY = "'data'"  # Litestar's message when a handler's body is absent (a KeyError)
@@ -157,7 +251,9 @@ def _validation_errors(extra: object) -> list[dict[str, Any]]:
             parts.append(message.split("`")[1])
         key = item.get("key")
         if not parts and key not in {None, "data"}:
-            parts.append(str(key))
+            parts.append(
+                HEADERS.get(str(key), str(key)) if item.get("source") == "header" else str(key)
+            )
         field = ".".join(parts) or None
         found.append({"field": field, "message": message, "source": item.get("source")})
     return found
@@ -166,7 +262,7 @@ def _validation_errors(extra: object) -> list[dict[str, Any]]:
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     detail = "the server failed to handle this request; retrying with the same input is safe"
-    return problem(500, "internal-error", "Internal error", detail).to_response(request)
+    return problem("internal-error", detail).to_response(request)
 
 
 def problem_details_config() -> ProblemDetailsConfig:

@@ -7,12 +7,13 @@ from typing import Annotated, Any, cast
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import READ
-from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
-from roadmap_svc.api.cursors import decode_cursor, next_page
+from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
+from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import AppStateDep
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.state import AppState
@@ -40,7 +41,8 @@ PROGRESS_TRACKING = tracking_table(VIEW.name)
 
 class ProgressPage(msgspec.Struct, kw_only=True):
     items: list[InitiativeProgress]
-    next: str | None
+    next_cursor: str | None  # pass it as `cursor` for the next page; null on the last
+    next: str | None  # the next page's link (also in the `Link` header)
 
 
 def _rules(state: AppState) -> HealthRules:
@@ -79,7 +81,7 @@ class ProgressController(Controller):
     @get(
         "/v1/progress",
         operation_id="ListProgress",
-        opt=READ,
+        opt={**READ, OFFERS_CSV: True},
         summary="The portfolio's progress and health, filterable",
         description=CSV_NOTE + " (The CSV leaves out the per-milestone lines.)",
     )
@@ -90,14 +92,12 @@ class ProgressController(Controller):
         app_state: AppStateDep,
         status: FromQuery[Status | None] = None,
         health: FromQuery[Health | None] = None,
-        quarter: Annotated[
-            str | None, QueryParameter(max_length=7, description="e.g. 2026-Q3")
-        ] = None,
+        quarter: schemas.QuarterInQuery = None,
         owner: Annotated[str | None, QueryParameter(max_length=200, pattern=LINE_PATTERN)] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
-    ) -> ProgressPage:
+    ) -> Response[ProgressPage]:
         pool = app_state.pool
         await ensure_position(
             pool, PROGRESS_TRACKING, min_position, app_state.settings.read_wait_seconds
@@ -124,8 +124,15 @@ class ProgressController(Controller):
             if health is None or progress.health is health:
                 items.append(progress)
         more = bool(initiatives) and last != initiatives[-1].proposed_position
-        next_link = next_page(request, last) if more else None
+        following = next_page(request, last) if more else None
         if wants_csv(request):
             fields = [f for f in fields_of(InitiativeProgress) if f != "milestone_progress"]
-            return cast("ProgressPage", csv_response(items, fields, next_link))
-        return ProgressPage(items=items, next=next_link)
+            return cast("Response[ProgressPage]", csv_response(items, fields, following))
+        return paged(
+            ProgressPage(
+                items=items,
+                next_cursor=following.cursor if following else None,
+                next=following.link if following else None,
+            ),
+            following,
+        )

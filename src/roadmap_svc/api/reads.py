@@ -37,9 +37,7 @@ async def ensure_position(
     head = await event_store_position(pool, EVENTS_TABLE)
     if min_position > head:
         raise problem(
-            400,
             "position-not-recorded",
-            "No such position yet",
             f"min_position {min_position} is past the newest recorded event ({head}); "
             "pass the position a write returned",
             errors=[
@@ -51,9 +49,7 @@ async def ensure_position(
         pool, tracking_table, APPLICATION_NAME, min_position, wait_seconds
     ):
         raise problem(
-            503,
             "projection-lagging",
-            "View not caught up yet",
             f"the view has not reached position {min_position} within {wait_seconds:g}s; retry",
             headers={"Retry-After": "1"},
             min_position=min_position,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -17,21 +16,21 @@ from litestar.params import HeaderParameter
 
 from roadmap_svc.api.auth import raw_header
 from roadmap_svc.api.etags import expected_version
-from roadmap_svc.api.problems import problem
+from roadmap_svc.api.patterns import IF_MATCH_PATTERN, OCCURRED_AT_HEADER, OCCURRED_AT_PATTERN
 from roadmap_svc.api.state import AppState
+from roadmap_svc.api.times import parse_time
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.storage.tokens import Principal
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-OCCURRED_AT_HEADER = "Roadmap-Occurred-At"
 
 OccurredAt = Annotated[
     str | None,
     HeaderParameter(
         name=OCCURRED_AT_HEADER,
         required=False,
-        max_length=64,
+        pattern=OCCURRED_AT_PATTERN,
         description="When this happened, if not now (RFC 3339 with an offset, e.g. "
         "2025-03-01T09:30:00Z): for history imported from another tool. Not in the future, "
         "not before the object's previous event. Days (slips, measurements, deferrals) count "
@@ -44,6 +43,7 @@ IfMatch = Annotated[
         name="If-Match",
         required=False,
         max_length=64,
+        pattern=IF_MATCH_PATTERN,
         description='The ETag you last read, e.g. "3": the write is refused (412) if the '
         "object changed since.",
     ),
@@ -66,7 +66,14 @@ class Write:
 
     roadmap: RoadmapApplication
     meta: EventMeta
-    expected_version: int | None = None
+    if_match: str | None = None
+    require_if_match: bool = False
+
+    @property
+    def expected_version(self) -> int | None:
+        """The version If-Match pins. Read by the handler, so after the body is validated:
+        a malformed body is a 400 whatever its If-Match (RFC 9110 §13.2.1)."""
+        return expected_version(self.if_match or None, required=self.require_if_match)
 
     def because(self, reason: str | None) -> EventMeta:
         """The request's metadata with the reason the body gives."""
@@ -80,7 +87,8 @@ def provide_write(
     return Write(
         roadmap=state.application,
         meta=_event_meta(request, occurred_at),
-        expected_version=expected_version(if_match, required=state.settings.require_if_match),
+        if_match=if_match,
+        require_if_match=state.settings.require_if_match,
     )
 
 
@@ -99,30 +107,8 @@ def _event_meta(request: Request[Any, Any, Any], occurred_at: str | None) -> Eve
     return EventMeta(
         actor=principal.name,
         request_id=request_id(request),
-        occurred_at=None if occurred_at is None else _rfc3339(occurred_at),
+        occurred_at=parse_time(occurred_at, OCCURRED_AT_HEADER, "header") if occurred_at else None,
     )
-
-
-def _rfc3339(value: str) -> datetime:
-    try:
-        parsed = msgspec.json.decode(msgspec.json.encode(value.strip()), type=datetime)
-    except msgspec.ValidationError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise problem(
-            400,
-            "validation-error",
-            "Invalid request",
-            f"{OCCURRED_AT_HEADER}: {value!r} is not an RFC 3339 time with an offset",
-            errors=[
-                {
-                    "field": OCCURRED_AT_HEADER,
-                    "message": "expected e.g. 2025-03-01T09:30:00Z",
-                    "source": "header",
-                }
-            ],
-        )
-    return parsed
 
 
 WriteDep = NamedDependency[Write]

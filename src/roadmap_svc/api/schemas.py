@@ -7,12 +7,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+from litestar.params import PathParameter, QueryParameter
 
 from roadmap_svc.domain.assignments import Assignment
 from roadmap_svc.domain.external_links import ExternalLink
 from roadmap_svc.domain.lifecycle import DecisionKind, Status
 from roadmap_svc.domain.metrics import Metric
 from roadmap_svc.domain.milestones import Milestone
+from roadmap_svc.domain.quarter import PATTERN as QUARTER_PATTERN
 from roadmap_svc.domain.stakeholders import Stance
 from roadmap_svc.domain.text import LINE_PATTERN, PROSE_PATTERN, normalised
 from roadmap_svc.projections.event_views import Decision, HistoryEntry
@@ -29,9 +31,13 @@ LongText = Annotated[
 ]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=LINE_PATTERN)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=20)]
+QUARTER = "A quarter, 2026-Q3: years 2000 to 2100."
 QuarterText = Annotated[
-    str, msgspec.Meta(pattern=r"^\d{4}-[Qq][1-4]$", examples=["2026-Q3"], max_length=7)
+    str, msgspec.Meta(pattern=QUARTER_PATTERN, examples=["2026-Q3"], description=QUARTER)
 ]
+# The same rule wherever a quarter is written, so a bad one is the same 400 everywhere.
+QuarterInPath = Annotated[str, PathParameter(pattern=QUARTER_PATTERN, description=QUARTER)]
+QuarterInQuery = Annotated[str | None, QueryParameter(pattern=QUARTER_PATTERN, description=QUARTER)]
 Alternatives = Annotated[list[LongText], msgspec.Meta(max_length=20)]
 Reason = Annotated[
     str, msgspec.Meta(min_length=1, max_length=2_000, pattern=PROSE_PATTERN, description=PROSE)
@@ -191,7 +197,8 @@ class InitiativeSummary(msgspec.Struct, kw_only=True):
 
 class InitiativePage(msgspec.Struct, kw_only=True):
     items: list[InitiativeSummary]
-    next: str | None
+    next_cursor: str | None  # pass it as `cursor` for the next page; null on the last
+    next: str | None  # the next page's link (also in the `Link` header)
 
 
 class DecisionList(msgspec.Struct, kw_only=True):

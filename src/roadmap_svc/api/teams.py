@@ -12,16 +12,18 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from roadmap_svc.api import planning_schemas as ps
 from roadmap_svc.api import schemas
 from roadmap_svc.api.auth import AUDIT, READ, WRITE
-from roadmap_svc.api.csv_export import CSV_NOTE, csv_response, fields_of, wants_csv
-from roadmap_svc.api.cursors import decode_cursor, next_page
+from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
+from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep
-from roadmap_svc.api.etags import etag
+from roadmap_svc.api.etags import ETAG_HEADER, etag
 from roadmap_svc.api.history import history_of
 from roadmap_svc.api.planning import PLAN_TRACKING
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.requests import WriteDep
+from roadmap_svc.api.schemas import QuarterInPath
 from roadmap_svc.api.writes import answer
 from roadmap_svc.application import Written
+from roadmap_svc.domain.quarter import PATTERN as QUARTER_PATTERN
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.team import Team, TeamRegistered
 from roadmap_svc.projections.planning_queries import (
@@ -71,7 +73,7 @@ class TeamController(Controller):
     @get(
         "/",
         operation_id="ListTeams",
-        opt=READ,
+        opt={**READ, OFFERS_CSV: True},
         summary="Every team, its capacity and load",
         description=CSV_NOTE,
     )
@@ -82,12 +84,14 @@ class TeamController(Controller):
         app_state: AppStateDep,
         quarter: Annotated[
             str | None,
-            QueryParameter(max_length=7, description="only teams with capacity or work in it"),
+            QueryParameter(
+                pattern=QUARTER_PATTERN, description="only teams with capacity or work in it"
+            ),
         ] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
-    ) -> ps.TeamList:
+    ) -> Response[ps.TeamList]:
         pool = app_state.pool
         wait = app_state.settings.read_wait_seconds
         await ensure_position(pool, PLAN_TRACKING, min_position, wait)
@@ -99,14 +103,24 @@ class TeamController(Controller):
         )
         more = len(teams) > limit
         teams = teams[:limit]
-        next_link = next_page(request, teams[-1].registered_position) if more else None
+        following = next_page(request, teams[-1].registered_position) if more else None
         if wants_csv(request):
-            return cast("ps.TeamList", csv_response(teams, fields_of(TeamOverview), next_link))
-        return ps.TeamList(items=teams, next=next_link)
+            return cast(
+                "Response[ps.TeamList]", csv_response(teams, fields_of(TeamOverview), following)
+            )
+        return paged(
+            ps.TeamList(
+                items=teams,
+                next_cursor=following.cursor if following else None,
+                next=following.link if following else None,
+            ),
+            following,
+        )
 
     @get(
         "/{team_id:uuid}",
         operation_id="GetTeam",
+        response_headers=[ETAG_HEADER],
         opt=READ,
         summary="Read a team, now (with its load and assignments) or at a past version",
     )
@@ -160,7 +174,7 @@ class TeamController(Controller):
         self,
         *,
         team_id: FromPath[UUID],
-        quarter: FromPath[str],
+        quarter: QuarterInPath,
         data: JSONBody[ps.CapacitySet],
         write: WriteDep,
     ) -> Response[ps.Team]:

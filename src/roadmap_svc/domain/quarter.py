@@ -12,6 +12,8 @@ from roadmap_svc.domain.errors import InvalidValueError
 _PATTERN = re.compile(r"([0-9]{4})-Q([1-4])")
 MIN_YEAR = 2000
 MAX_YEAR = 2100
+# The same rule as a regular expression, for schemas: years 2000..2100, quarters 1..4.
+PATTERN = r"^(20[0-9]{2}|2100)-[Qq][1-4]$"
 QUARTERS_PER_YEAR = 4
 
 
