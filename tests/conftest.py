@@ -43,6 +43,7 @@ from roadmap_svc.storage.embedded import embedded_postgres
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.server import drop_database, ensure_database
 from roadmap_svc.storage.tokens import create_token
+from tests.contract_check import conforming
 from tests.portfolio import Portfolio, write_portfolio
 
 # Property tests: a quick tier by default, a thorough one with `./dev test-extended`.
@@ -357,7 +358,7 @@ async def client(database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[Lite
     app = create_app(make_settings(), database)
     async with AsyncTestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-        yield test_client
+        yield conforming(test_client)
 
 
 @pytest.fixture(scope="session")

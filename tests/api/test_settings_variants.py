@@ -11,6 +11,7 @@ from roadmap_svc.api.app import create_app
 from roadmap_svc.storage.database import DatabaseTarget
 from tests.api.helpers import Client, assert_problem, proposal
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.contract_check import conforming
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ async def strict_client(database: DatabaseTarget) -> AsyncIterator[Client]:
     app = create_app(settings, database, run_projections=False)
     async with AsyncTestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-        yield test_client
+        yield conforming(test_client)
 
 
 async def test_if_match_required_answers_428(strict_client: Client) -> None:
@@ -42,6 +43,7 @@ async def test_a_position_the_view_cannot_reach_is_503_with_retry_after(
     app = create_app(settings, migrated_database, run_projections=False)
     async with AsyncTestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        conforming(client)
         written = await client.post("/v1/initiatives", json=proposal())
         position = written.json()["position"]
         response = await client.get("/v1/initiatives", params={"min_position": position})

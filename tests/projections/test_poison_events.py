@@ -27,6 +27,7 @@ from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, eventsourcing_env
 from tests.application_helpers import propose
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.contract_check import conforming
 
 VIEW = "initiative_summary"
 BOUND_SECONDS = 20.0  # a bound on waits, not a sleep
@@ -181,7 +182,7 @@ def test_a_poison_event_is_named_retried_and_passed_once_fixed(
 async def serving(migrated_database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(create_app(make_settings(), migrated_database)) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-        yield client
+        yield conforming(client)
 
 
 async def test_readyz_and_the_operator_command_name_the_view_the_event_and_the_error(

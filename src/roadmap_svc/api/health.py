@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.dependencies import AppStateDep
@@ -22,7 +23,18 @@ class HealthController(Controller):
     async def health(self) -> schemas.Health:
         return schemas.Health(status="ok")
 
-    @get("/readyz", operation_id="GetReadiness", summary="Readiness, with projection lag")
+    @get(
+        "/readyz",
+        operation_id="GetReadiness",
+        summary="Readiness, with projection lag",
+        responses={
+            503: ResponseSpec(
+                schemas.Readiness,
+                description="Not ready: the database is unreachable, or a view is not running "
+                "or waits at an event it cannot apply (`status` says which)",
+            )
+        },
+    )
     async def ready(self, app_state: AppStateDep) -> Response[schemas.Readiness]:
         try:
             head = await event_store_position(app_state.pool, EVENTS_TABLE)

@@ -122,7 +122,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unavailable": ProblemType(503, "Service unavailable", "Retry after `Retry-After` seconds."),
 }
 # Litestar's own HTTP errors, by status
-_HTTP_KINDS = {
+HTTP_KINDS = {
     400: "bad-request",
     401: "unauthenticated",
     403: "forbidden",
@@ -138,7 +138,7 @@ _HTTP_KINDS = {
 }
 
 # domain error -> problem kind (the first class that matches wins)
-_DOMAIN_KINDS: dict[type[errors.DomainError], str] = {
+DOMAIN_KINDS: dict[type[errors.DomainError], str] = {
     errors.InvalidValueError: "invalid-value",
     errors.InvalidTransitionError: "invalid-transition",
     errors.InitiativeClosedError: "initiative-closed",
@@ -174,7 +174,7 @@ def problem(  # positional-only, so `extra` members can never collide with them
 
 
 def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
-    kind = next((v for cls, v in _DOMAIN_KINDS.items() if isinstance(exc, cls)), "domain-rule")
+    kind = next((v for cls, v in DOMAIN_KINDS.items() if isinstance(exc, cls)), "domain-rule")
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.ConflictError):
         kind = exc.kind  # each conflict has its own stable type
@@ -206,7 +206,7 @@ def from_domain_error(exc: errors.DomainError) -> ProblemDetailsException:
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ProblemDetailsException):
         return exc
-    kind = _HTTP_KINDS.get(exc.status_code, "http-error")
+    kind = HTTP_KINDS.get(exc.status_code, "http-error")
     extra: dict[str, Any] = {}
     detail = exc.detail
     if isinstance(exc, ValidationException):
