@@ -368,6 +368,6 @@ def tokens(database: DatabaseTarget) -> dict[Role, str]:
     return {role: create_token(database, f"test-{role.value}-{suffix}", role) for role in Role}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]

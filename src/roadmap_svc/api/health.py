@@ -20,8 +20,8 @@ class HealthController(Controller):
     tags = ("health",)
 
     @get("/healthz", operation_id="GetHealth", summary="Liveness")
-    async def health(self) -> schemas.Health:
-        return schemas.Health(status="ok")
+    async def health(self) -> schemas.Liveness:
+        return schemas.Liveness(status="ok")
 
     @get(
         "/readyz",

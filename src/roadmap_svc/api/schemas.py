@@ -209,7 +209,7 @@ class History(msgspec.Struct, kw_only=True):
     items: list[HistoryEntry]
 
 
-class Health(msgspec.Struct, kw_only=True):
+class Liveness(msgspec.Struct, kw_only=True):
     status: str
 
 
