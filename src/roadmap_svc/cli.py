@@ -1,4 +1,4 @@
-"""The `roadmap-svc` command: serve, migrate, tokens, projections, openapi."""
+"""The `roadmap-svc` command: serve (or api and worker), migrate, tokens, projections, openapi."""
 
 from __future__ import annotations
 
@@ -54,6 +54,16 @@ def _request_stop(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The API and the projection runners in one process (the all-in-one default)."""
+    return _http(settings, args, run_projections=True)
+
+
+def _api(settings: Settings, args: argparse.Namespace) -> int:
+    """The API alone: the views are kept by `worker` processes."""
+    return _http(settings, args, run_projections=False)
+
+
+def _http(settings: Settings, args: argparse.Namespace, *, run_projections: bool) -> int:
     from roadmap_svc.api.app import create_app  # noqa: PLC0415 - only serve needs the web stack
 
     host = args.host or settings.host
@@ -67,7 +77,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         with open_database(settings) as target:
             applied = migrate_database(target)
             logger.info("database ready (%d migrations applied now)", len(applied))
-            app = create_app(settings, target)
+            app = create_app(settings, target, run_projections=run_projections)
             config = uvicorn.Config(
                 app,
                 host=host,
@@ -79,6 +89,30 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             server = uvicorn.Server(config)
             _tune_garbage_collector()
             server.run()
+    except _StopRequested:
+        logger.info("stopped on request")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _worker(settings: Settings, _: argparse.Namespace) -> int:
+    """The projection runners alone. Start as many as you like: per view one is active."""
+    from roadmap_svc.projections.runner import start_runners, stop_runners  # noqa: PLC0415
+    from roadmap_svc.storage.eventstore import eventsourcing_env  # noqa: PLC0415
+
+    previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with open_database(settings) as target:
+            migrate_database(target)
+            runners = start_runners(eventsourcing_env(target, pool_size=1))
+            logger.info("worker running the views: %s", ", ".join(r.name for r in runners))
+            try:
+                while True:
+                    signal.pause()  # until SIGINT or SIGTERM raises _StopRequested
+            finally:
+                stop_runners(runners)
     except _StopRequested:
         logger.info("stopped on request")
     finally:
@@ -209,6 +243,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="listen address (default ROADMAP_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default ROADMAP_PORT or 8000)")
     serve.set_defaults(run=_serve)
+    api = commands.add_parser("api", help="migrate, then run the API alone (views: `worker`)")
+    api.add_argument("--host", help="listen address (default ROADMAP_HOST or 127.0.0.1)")
+    api.add_argument("--port", type=int, help="listen port (default ROADMAP_PORT or 8000)")
+    api.set_defaults(run=_api)
+    commands.add_parser(
+        "worker", help="migrate, then keep the views (any number of workers: one active per view)"
+    ).set_defaults(run=_worker)
 
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=_migrate)
 

@@ -24,10 +24,18 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, data_dir: Path, port: int, extra_env: dict[str, str] | None = None) -> None:
+    """`roadmap-svc serve` (or `api`, or `worker`: it has no port to answer on)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        extra_env: dict[str, str] | None = None,
+        command: str = "serve",
+    ) -> None:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
-        self.log = data_dir.parent / f"serve-{port}.log"
+        self.log = data_dir.parent / f"{command}-{port}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")}
         env |= {
             "ROADMAP_DATA_DIR": str(data_dir),
@@ -37,8 +45,8 @@ class ServeProcess:
         }
         env |= extra_env or {}
         self._log_file = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "roadmap_svc.cli", "serve"],
+        self.process = subprocess.Popen(  # noqa: S603 - our own CLI, a fixed command
+            [sys.executable, "-m", "roadmap_svc.cli", command],
             env=env,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

@@ -12,30 +12,20 @@ import pytest
 
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.projections import initiative_summary, view_tables
-from roadmap_svc.projections.kit import Key, View, replay
+from roadmap_svc.projections.kit import View
 from roadmap_svc.projections.rebuild import SHADOW, RebuildError, rebuild
 from roadmap_svc.projections.registry import VIEWS
 from roadmap_svc.projections.runner import SupervisedRunner
 from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.database import DatabaseTarget
-from roadmap_svc.storage.event_log import events_after
 from roadmap_svc.storage.eventstore import eventsourcing_env
-from roadmap_svc.storage.transcoder import MsgspecMapper
 from tests.application_helpers import propose
 from tests.conftest import PortfolioStore
 from tests.portfolio import write_portfolio
-from tests.projections.view_helpers import stored_view, tracked, until, until_tracked
+from tests.projections.view_helpers import replayed, stored_view, tracked, until, until_tracked
 
 EXTENDED = os.environ.get("HYPOTHESIS_PROFILE") == "extended"
 BOUND_SECONDS = 60.0
-
-
-def _replayed(dsn: str, view: View) -> tuple[dict[str, dict[Key, Any]], int]:
-    mapper = MsgspecMapper()
-    with psycopg.connect(dsn) as conn:
-        log = events_after(conn, 0, 10**9)
-    rows = replay(view, [(mapper.to_domain_event(e), p) for e, p in log])
-    return {t.name: dict(rows.tables.get(t.name, {})) for t in view.tables}, log[-1][1]
 
 
 def test_rebuild_equals_live_and_an_in_memory_replay_row_for_row(
@@ -51,9 +41,9 @@ def test_rebuild_equals_live_and_an_in_memory_replay_row_for_row(
         assert rebuild(conn, VIEWS) == made.head
     for view in VIEWS:
         rebuilt = stored_view(migrated_database.dsn, view)
-        replayed, head = _replayed(migrated_database.dsn, view)
+        in_memory, head = replayed(migrated_database.dsn, view)
         assert head == made.head
-        assert rebuilt == live[view.name] == replayed
+        assert rebuilt == live[view.name] == in_memory
         assert all(rows for rows in rebuilt.values())  # the portfolio reached every table
         assert tracked(migrated_database.dsn, view) == made.head
     for runner in portfolio_runners:  # they followed the swap, not restarted by an error
@@ -90,8 +80,8 @@ def test_an_online_rebuild_during_writes_ends_equal_to_a_fresh_replay(
     assert head > rebuilt_at  # some writes landed after the swap, and the runner took them
     until_tracked(migrated_database.dsn, head)
     for view in VIEWS:
-        replayed, _ = _replayed(migrated_database.dsn, view)
-        assert stored_view(migrated_database.dsn, view) == replayed
+        in_memory, _ = replayed(migrated_database.dsn, view)
+        assert stored_view(migrated_database.dsn, view) == in_memory
     for runner in portfolio_runners:
         assert (runner.is_running, runner.restarts) == (True, 0), runner.last_error
 

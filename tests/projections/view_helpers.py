@@ -10,10 +10,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from roadmap_svc.application import APPLICATION_NAME
-from roadmap_svc.projections.kit import Key, R, Table, View
+from roadmap_svc.projections.kit import Key, R, Table, View, replay
 from roadmap_svc.projections.registry import VIEWS
 from roadmap_svc.projections.tables import TableSQL
 from roadmap_svc.projections.view_tables import tracking_table
+from roadmap_svc.storage.event_log import events_after
+from roadmap_svc.storage.transcoder import MsgspecMapper
 
 BOUND_SECONDS = 60.0  # a bound on waits, not a sleep
 
@@ -26,6 +28,15 @@ def stored_rows(dsn: str, table: Table[R]) -> dict[Key, R]:
 
 def stored_view(dsn: str, view: View) -> dict[str, dict[Key, Any]]:
     return {table.name: stored_rows(dsn, table) for table in view.tables}
+
+
+def replayed(dsn: str, view: View) -> tuple[dict[str, dict[Key, Any]], int]:
+    """The view as an in-memory replay of the whole log makes it, and the log's head."""
+    mapper = MsgspecMapper()
+    with psycopg.connect(dsn) as conn:
+        log = events_after(conn, 0, 10**9)
+    rows = replay(view, [(mapper.to_domain_event(e), p) for e, p in log])
+    return {t.name: dict(rows.tables.get(t.name, {})) for t in view.tables}, log[-1][1]
 
 
 def tracked(dsn: str, view: View) -> int:

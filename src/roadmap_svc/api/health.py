@@ -47,7 +47,7 @@ class HealthController(Controller):
             )
             return Response(body, status_code=503)
         stuck = [p.failure for p in projections if p.failure is not None]
-        ready = not stuck and all(p.running for p in projections)
+        ready = not stuck and all(p.running or p.standing_by for p in projections)
         if stuck:
             status = "; ".join(
                 f"view {f.view} cannot apply the event at position {f.position} "
@@ -73,6 +73,7 @@ async def _status(
     return schemas.ProjectionStatus(
         name=runner.name,
         running=runner.is_running,
+        standing_by=runner.standing_by,
         position=position,
         lag=max(head - position, 0),
         restarts=runner.restarts,

@@ -216,6 +216,8 @@ class Liveness(msgspec.Struct, kw_only=True):
 class ProjectionStatus(msgspec.Struct, kw_only=True):
     name: str
     running: bool
+    # Another process's runner is the active one (it holds the view's lock); this one waits.
+    standing_by: bool = False
     position: int
     lag: int
     restarts: int

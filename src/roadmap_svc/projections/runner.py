@@ -5,11 +5,17 @@ each batch with its tracking in one transaction (the view's `apply_events`). It 
 more on the event store's LISTEN/NOTIFY channel, and polls as well, so that a lost
 notification or a dropped listening connection only delays it. A runner that fails is
 started again after a growing back-off; `restarts` and `last_error` are there for /readyz.
+
+Any number of processes may run the runners (`serve`, `worker`): one runner per view is
+active, the one holding the view's PostgreSQL advisory lock, taken on its listening
+connection. The others stand by and try again every LOCK_RETRY_SECONDS; when the holder dies,
+PostgreSQL ends its session and frees the lock, and one of them takes over.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -42,6 +48,9 @@ STOP_CHECK_SECONDS = 0.05  # how soon a waiting runner notices it is asked to st
 FIRST_POISON_BACKOFF_SECONDS = 1.0  # then 2, 4, ... up to:
 MAX_POISON_BACKOFF_SECONDS = 300.0
 RETRY_CHECK_SECONDS = 1.0  # how soon a runner waiting at a poison event sees `retry`
+LOCK_RETRY_SECONDS = 1.0  # how often a standing-by runner tries to become the active one
+RUNNER_APPLICATION_NAME = "roadmap-svc runner"
+LOCK_NAMESPACE = 0x524D4150  # "RMAP": the first key of our advisory locks (views: the second)
 # Not the event's fault: the connection or the server. Retried without naming an event.
 TRANSIENT_ERRORS = (
     psycopg.OperationalError,
@@ -64,6 +73,7 @@ class SupervisedRunner:
         self._stopping = threading.Event()
         self._following = False
         self._progressed = False
+        self.standing_by = False  # another process's runner holds the view's lock
         self._thread = threading.Thread(
             target=self._supervise, name=f"projection-{view.name}", daemon=True
         )
@@ -177,6 +187,24 @@ class SupervisedRunner:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             failures.clear(conn, self.name)
 
+    def _become_active(self, listener: psycopg.Connection[Any]) -> bool:
+        """Take the view's advisory lock on the listening connection (held as long as it is
+        open), waiting while another runner holds it; False if asked to stop first."""
+        while not self._stopping.is_set():
+            row = listener.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, self.name)
+            ).fetchone()
+            if row is not None and row[0]:
+                if self.standing_by:
+                    logger.info("projection %s: taking over as the active runner", self.name)
+                self.standing_by = False
+                return True
+            if not self.standing_by:
+                logger.info("projection %s: another process runs it; standing by", self.name)
+            self.standing_by = True
+            self._stopping.wait(LOCK_RETRY_SECONDS)
+        return False
+
     def _wait(self, listener: psycopg.Connection[Any]) -> None:
         """Until a notification, POLL_SECONDS, or a stop; then take all queued notifications."""
         deadline = time.monotonic() + POLL_SECONDS
@@ -189,7 +217,9 @@ class SupervisedRunner:
     def _follow(self) -> None:
         view = construct_view(self.view, self.env)
         try:
-            with _listening(self.env) as listener:
+            with _listening(self.env, self.name) as listener:
+                if not self._become_active(listener):
+                    return  # asked to stop while standing by
                 position = view.start_following(APPLICATION_NAME)
                 self._following = True
                 mapper = MsgspecMapper()
@@ -223,13 +253,15 @@ def conninfo(env: dict[str, str]) -> str:
 
 
 class _listening:  # noqa: N801 - a context manager
-    """A connection LISTENing on the event store's channel (NOTIFY at every commit)."""
+    """A connection LISTENing on the event store's channel (NOTIFY at every commit). It holds
+    the view's lock; its application_name says whose it is (pg_stat_activity, pg_locks)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], view: str) -> None:
         self._conninfo = conninfo(env)
+        self._name = f"{RUNNER_APPLICATION_NAME} {view} pid {os.getpid()}"
 
     def __enter__(self) -> psycopg.Connection[Any]:
-        self._conn = psycopg.connect(self._conninfo, autocommit=True)
+        self._conn = psycopg.connect(self._conninfo, autocommit=True, application_name=self._name)
         self._conn.execute(f"LISTEN {EVENTS_TABLE}")
         return self._conn
 
