@@ -38,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     health_off_track_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
     # Revisits: an open initiative with no event for this many days is listed as stale.
     revisit_stale_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
+    # How long a write's Idempotency-Key and its answer are kept (then purged).
+    idempotency_key_hours: Annotated[float, msgspec.Meta(ge=1, le=24 * 90)] = 24.0
 
     @property
     def data_path(self) -> Path:

@@ -38,6 +38,7 @@ from roadmap_svc.domain.team_names import TeamName, team_name_id
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.group_commit import GroupCommitter, Snapshot
+from roadmap_svc.storage.idempotency import Claim
 
 META = EventMeta(actor="concurrency-test")
 BARRIER_TIMEOUT = 30.0
@@ -563,10 +564,11 @@ class InterferingCommitter(GroupCommitter):
         events: Sequence[StoredEvent],
         reads: Sequence[tuple[UUID, int]] = (),
         snapshots: Sequence[Snapshot] = (),
+        claim: Claim | None = None,
     ) -> list[int]:
         if self.interference:
             self.interference.pop(0)()
-        return super().commit(events, reads, snapshots)
+        return super().commit(events, reads, snapshots, claim)
 
 
 class Interleaved(RoadmapApplication):

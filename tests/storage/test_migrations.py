@@ -19,6 +19,7 @@ OUR_FILES = [
     "0002_create_api_tokens.sql",
     "0003_create_projection_failures.sql",
     "0004_create_projection_views.sql",
+    "0005_create_idempotency_keys.sql",
 ]
 EXPECTED_TABLES = (
     "roadmap_events",
@@ -26,6 +27,7 @@ EXPECTED_TABLES = (
     "initiative_summary_view",
     "initiative_summary_tracking",
     "api_tokens",
+    "idempotency_keys",
     "schema_migrations",
 )
 

@@ -25,6 +25,7 @@ from roadmap_svc.api.external_refs import ExternalRefController, ExternalRefLink
 from roadmap_svc.api.header_limits import bounded_headers
 from roadmap_svc.api.health import HealthController
 from roadmap_svc.api.history import HistoryController
+from roadmap_svc.api.idempotency import purge_forever
 from roadmap_svc.api.initiatives import InitiativeController
 from roadmap_svc.api.milestones import MilestoneController
 from roadmap_svc.api.options import allow_every_method
@@ -72,9 +73,13 @@ def create_app(
         state.announcements.tell(state.plans_hear)
         await state.announcements.start()
         app.state[AppState.KEY] = state
+        purging = asyncio.create_task(
+            purge_forever(pool, settings.idempotency_key_hours * 3600), name="purge-keys"
+        )
         try:
             yield
         finally:
+            purging.cancel()
             await state.announcements.stop()
             await asyncio.to_thread(stop_runners, state.runners)
             await pool.close()

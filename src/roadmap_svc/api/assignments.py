@@ -66,7 +66,14 @@ class AssignmentController(Controller):
         data: JSONBody[ps.AssignmentCreate],
         write: WriteDep,
     ) -> Response[ps.AssignmentResponse]:
-        written = await write.roadmap.assign_team.asynchronously(
+        return await write.answer(
+            write.roadmap.assign_team,
+            lambda written: part_written(
+                written,
+                ps.AssignmentResponse,
+                status_code=201,
+                location=f"/v1/initiatives/{initiative_id}/assignments/{written.value.id}",
+            ),
             initiative_id,
             team_id=data.team_id,
             quarter=data.quarter,
@@ -75,12 +82,6 @@ class AssignmentController(Controller):
             role=data.role,
             meta=write.meta,
             expected_version=write.expected_version,
-        )
-        return part_written(
-            written,
-            ps.AssignmentResponse,
-            status_code=201,
-            location=f"/v1/initiatives/{initiative_id}/assignments/{written.value.id}",
         )
 
     @patch(
@@ -97,14 +98,15 @@ class AssignmentController(Controller):
         data: JSONBody[ps.AssignmentChange],
         write: WriteDep,
     ) -> Response[ps.AssignmentResponse]:
-        written = await write.roadmap.change_assignment.asynchronously(
+        return await write.answer(
+            write.roadmap.change_assignment,
+            lambda written: part_written(written, ps.AssignmentResponse),
             initiative_id,
             assignment_id,
             data.changes(),
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return part_written(written, ps.AssignmentResponse)
 
     @post(
         "/{assignment_id:uuid}/release",
@@ -121,14 +123,15 @@ class AssignmentController(Controller):
         data: JSONBody[ps.AssignmentRelease],
         write: WriteDep,
     ) -> Response[ps.AssignmentResponse]:
-        written = await write.roadmap.release_assignment.asynchronously(
+        return await write.answer(
+            write.roadmap.release_assignment,
+            lambda written: part_written(written, ps.AssignmentResponse),
             initiative_id,
             assignment_id,
             reason=data.reason,
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return part_written(written, ps.AssignmentResponse)
 
 
 class MetricController(Controller):
@@ -177,7 +180,14 @@ class MetricController(Controller):
         data: JSONBody[ps.MetricDefine],
         write: WriteDep,
     ) -> Response[ps.MetricResponse]:
-        written = await write.roadmap.define_metric.asynchronously(
+        return await write.answer(
+            write.roadmap.define_metric,
+            lambda written: part_written(
+                written,
+                ps.MetricResponse,
+                status_code=201,
+                location=f"/v1/initiatives/{initiative_id}/metrics/{written.value.id}",
+            ),
             initiative_id,
             name=data.name,
             unit=data.unit,
@@ -186,12 +196,6 @@ class MetricController(Controller):
             direction=data.direction,
             meta=write.meta,
             expected_version=write.expected_version,
-        )
-        return part_written(
-            written,
-            ps.MetricResponse,
-            status_code=201,
-            location=f"/v1/initiatives/{initiative_id}/metrics/{written.value.id}",
         )
 
     @post(
@@ -208,7 +212,14 @@ class MetricController(Controller):
         data: JSONBody[ps.MeasurementRecord],
         write: WriteDep,
     ) -> Response[ps.MetricResponse]:
-        written = await write.roadmap.record_measurement.asynchronously(
+        return await write.answer(
+            write.roadmap.record_measurement,
+            lambda written: part_written(
+                written,
+                ps.MetricResponse,
+                status_code=201,
+                location=f"/v1/initiatives/{initiative_id}/metrics/{metric_id}",
+            ),
             initiative_id,
             metric_id,
             value=data.value,
@@ -216,10 +227,4 @@ class MetricController(Controller):
             note=data.note,
             meta=write.because(data.note),
             expected_version=write.expected_version,
-        )
-        return part_written(
-            written,
-            ps.MetricResponse,
-            status_code=201,
-            location=f"/v1/initiatives/{initiative_id}/metrics/{metric_id}",
         )

@@ -25,6 +25,7 @@ from litestar.typing import FieldDefinition
 
 from roadmap_svc.api.auth import ROLES_KEY
 from roadmap_svc.api.csv_export import CSV, OFFERS_CSV
+from roadmap_svc.api.idempotency import REPLAYED_HEADER
 from roadmap_svc.api.patterns import RFC3339_PATTERN
 from roadmap_svc.api.problems import PROBLEM_TYPES, TYPE_PREFIX
 from roadmap_svc.api.writes import POSITION_HEADER
@@ -70,6 +71,12 @@ _WRITE_HEADERS = {
         "schema": {"type": "integer", "minimum": 1},
         "required": True,
     },
+}
+_REPLAYED = {
+    "description": "`true` on the answer to a retry with the same Idempotency-Key: the first "
+    "answer again, nothing recorded again",
+    "schema": {"type": "string", "enum": ["true"]},
+    "required": False,
 }
 _LOCATION = {
     "description": "Where the created resource is read",
@@ -138,6 +145,7 @@ def _complete_operation(operation: dict[str, Any], handler: HTTPRouteHandler, pa
             if code.startswith("2"):
                 headers = response.setdefault("headers", {})
                 headers.update(_WRITE_HEADERS)
+                headers[REPLAYED_HEADER] = _REPLAYED
                 if code == "201":
                     headers["Location"] = _LOCATION
     if handler.opt.get(OFFERS_CSV):

@@ -13,13 +13,19 @@ from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import PoolDep
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
-from roadmap_svc.application import DecisionInput
+from roadmap_svc.application import DecisionInput, Written
 from roadmap_svc.domain.decisions import DecisionTaken
 from roadmap_svc.domain.details import InitiativeProposed
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.projections.event_views import Decision, decision_record
 from roadmap_svc.storage.event_log import aggregate_events
 from roadmap_svc.storage.pool import Pool
+
+
+def _decided(written: Written[DecisionTaken]) -> Response[Decision]:
+    record = decision_record(written.value, written.position)
+    location = f"/v1/initiatives/{written.id}/decisions/{record.version}"
+    return answer(written, record, status_code=201, location=location)
 
 
 class DecisionController(Controller):
@@ -41,15 +47,13 @@ class DecisionController(Controller):
     ) -> Response[Decision]:
         # The tagged union checked each kind's fields; the command takes the same shape.
         decision = msgspec.convert(msgspec.to_builtins(data), DecisionInput)
-        written = await write.roadmap.decide.asynchronously(
-            initiative_id, decision, write.because(data.rationale), write.expected_version
-        )
-        record = decision_record(written.value, written.position)
-        return answer(
-            written,
-            record,
-            status_code=201,
-            location=f"/v1/initiatives/{initiative_id}/decisions/{record.version}",
+        return await write.answer(
+            write.roadmap.decide,
+            _decided,
+            initiative_id,
+            decision,
+            write.because(data.rationale),
+            write.expected_version,
         )
 
     @get("/", operation_id="ListDecisions", opt=READ, summary="The decision log")

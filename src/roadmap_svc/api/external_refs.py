@@ -13,6 +13,7 @@ from roadmap_svc.api.auth import READ, WRITE
 from roadmap_svc.api.dependencies import RoadmapDep
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import answer
+from roadmap_svc.application import Written
 from roadmap_svc.domain import external_refs
 
 
@@ -33,6 +34,11 @@ def _shape(
         initiative_version=version,
         position=position,
     )
+
+
+def _linked(written: Written[external_refs.ExternalRef]) -> Response[ps.ExternalRef]:
+    body = _shape(written.value, written.version, written.position)
+    return answer(written, body, status_code=201, location=_location(body))
 
 
 def _location(ref: ps.ExternalRef) -> str:
@@ -56,7 +62,9 @@ class ExternalRefLinkController(Controller):
         data: JSONBody[ps.ExternalRefLink],
         write: WriteDep,
     ) -> Response[ps.ExternalRef]:
-        written = await write.roadmap.link_external_key.asynchronously(
+        return await write.answer(
+            write.roadmap.link_external_key,
+            _linked,
             initiative_id,
             system=data.system,
             key=data.key,
@@ -65,8 +73,6 @@ class ExternalRefLinkController(Controller):
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        body = _shape(written.value, written.version, written.position)
-        return answer(written, body, status_code=201, location=_location(body))
 
 
 class ExternalRefController(Controller):

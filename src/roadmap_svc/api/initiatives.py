@@ -41,7 +41,9 @@ class InitiativeController(Controller):
     async def propose(
         self, *, data: JSONBody[schemas.InitiativePropose], create: WriteDep
     ) -> Response[schemas.Initiative]:
-        written = await create.roadmap.propose_initiative.asynchronously(
+        return await create.answer(
+            create.roadmap.propose_initiative,
+            lambda written: initiative_written(written, status_code=201),
             title=data.title,
             problem_statement=data.problem_statement,
             business_case=data.business_case,
@@ -50,7 +52,6 @@ class InitiativeController(Controller):
             tags=data.tags,
             meta=create.meta,
         )
-        return initiative_written(written, status_code=201)
 
     @get(
         "/",
@@ -131,7 +132,11 @@ class InitiativeController(Controller):
         data: JSONBody[schemas.InitiativeRevise],
         write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = await write.roadmap.revise_initiative.asynchronously(
-            initiative_id, data.changes(), write.because(data.reason), write.expected_version
+        return await write.answer(
+            write.roadmap.revise_initiative,
+            initiative_written,
+            initiative_id,
+            data.changes(),
+            write.because(data.reason),
+            write.expected_version,
         )
-        return initiative_written(written)

@@ -46,7 +46,9 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneAdd],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.add_milestone.asynchronously(
+        return await write.answer(
+            write.roadmap.add_milestone,
+            lambda written: _milestone_written(written, 201),
             initiative_id,
             title=data.title,
             success_criteria=data.success_criteria,
@@ -54,7 +56,6 @@ class MilestoneController(Controller):
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return _milestone_written(written, 201)
 
     @get(
         "/",
@@ -104,7 +105,9 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneReplan],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.replan_milestone.asynchronously(
+        return await write.answer(
+            write.roadmap.replan_milestone,
+            lambda written: _milestone_written(written, 201),
             initiative_id,
             milestone_id,
             to_date=data.target_date,
@@ -112,7 +115,6 @@ class MilestoneController(Controller):
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return _milestone_written(written, 201)
 
     @post(
         "/{milestone_id:uuid}/start",
@@ -128,10 +130,14 @@ class MilestoneController(Controller):
         milestone_id: FromPath[UUID],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.start_milestone.asynchronously(
-            initiative_id, milestone_id, meta=write.meta, expected_version=write.expected_version
+        return await write.answer(
+            write.roadmap.start_milestone,
+            _milestone_written,
+            initiative_id,
+            milestone_id,
+            meta=write.meta,
+            expected_version=write.expected_version,
         )
-        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/complete",
@@ -148,14 +154,15 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneComplete],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.complete_milestone.asynchronously(
+        return await write.answer(
+            write.roadmap.complete_milestone,
+            _milestone_written,
             initiative_id,
             milestone_id,
             actual_date=data.actual_date,
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/missed",
@@ -172,14 +179,15 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneMiss],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.miss_milestone.asynchronously(
+        return await write.answer(
+            write.roadmap.miss_milestone,
+            _milestone_written,
             initiative_id,
             milestone_id,
             reason=data.reason,
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/drop",
@@ -196,14 +204,15 @@ class MilestoneController(Controller):
         data: JSONBody[ps.MilestoneDrop],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.drop_milestone.asynchronously(
+        return await write.answer(
+            write.roadmap.drop_milestone,
+            _milestone_written,
             initiative_id,
             milestone_id,
             reason=data.reason,
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return _milestone_written(written)
 
     @post(
         "/{milestone_id:uuid}/dependencies",
@@ -219,7 +228,9 @@ class MilestoneController(Controller):
         data: JSONBody[ps.DependencyAdd],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.add_dependency.asynchronously(
+        return await write.answer(
+            write.roadmap.add_dependency,
+            lambda written: _milestone_written(written, 201),
             initiative_id,
             milestone_id,
             upstream_initiative_id=data.upstream_initiative_id,
@@ -229,7 +240,6 @@ class MilestoneController(Controller):
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return _milestone_written(written, 201)
 
     @delete(
         "/{milestone_id:uuid}/dependencies/{dependency_id:uuid}",
@@ -246,11 +256,12 @@ class MilestoneController(Controller):
         dependency_id: FromPath[UUID],
         write: WriteDep,
     ) -> Response[ps.MilestoneResponse]:
-        written = await write.roadmap.remove_dependency.asynchronously(
+        return await write.answer(
+            write.roadmap.remove_dependency,
+            _milestone_written,
             initiative_id,
             milestone_id,
             dependency_id,
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return _milestone_written(written)

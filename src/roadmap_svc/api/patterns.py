@@ -20,7 +20,14 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,10}$"
 
 # The request headers the API reads, by the names of their parameters (errors name the header).
 OCCURRED_AT_HEADER = "Roadmap-Occurred-At"
-HEADERS = {"occurred_at": OCCURRED_AT_HEADER, "if_match": "If-Match"}
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+HEADERS = {
+    "occurred_at": OCCURRED_AT_HEADER,
+    "if_match": "If-Match",
+    "idempotency_key": IDEMPOTENCY_KEY_HEADER,
+}
+# Idempotency-Key: visible ASCII, e.g. a UUID or what the client's library sends.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
 
 MEANINGS = {
     LINE_PATTERN: "must be one line without control characters (no tabs or line breaks) or "
@@ -29,6 +36,7 @@ MEANINGS = {
     QUARTER_PATTERN: "must be a quarter like 2026-Q3, in the years 2000 to 2100",
     OCCURRED_AT_PATTERN: "must be an RFC 3339 time with an offset, e.g. 2025-03-01T09:30:00Z",
     RFC3339_PATTERN: "must be an RFC 3339 time with an offset, e.g. 2025-03-01T09:30:00Z",
+    IDEMPOTENCY_KEY_PATTERN: "must be 1 to 255 visible ASCII characters, e.g. a UUID",
     CURSOR_PATTERN: "must be the `next_cursor` of a page",
     IF_MATCH_PATTERN: 'must be an ETag as this service sends them, e.g. "3"',
 }

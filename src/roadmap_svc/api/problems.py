@@ -69,6 +69,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "concurrent-write": ProblemType(
         409, "Concurrent change", "Others kept writing the same object: read and retry."
     ),
+    "idempotency-key-in-flight": ProblemType(
+        409, "Request in progress", "A request with this Idempotency-Key is still running."
+    ),
     "conflict": ProblemType(409, "Conflicts with what is recorded", "See `detail`."),
     "team-name-taken": ProblemType(
         409, "Conflicts with what is recorded", "Another team has the name; `team` links to it."
@@ -102,6 +105,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "invalid-value": ProblemType(
         422, "Invalid value", "Well-formed, but a domain rule refuses it; `errors` names the field."
+    ),
+    "idempotency-key-reused": ProblemType(
+        422, "Idempotency-Key reused", "The key was used for another request: take a new one."
     ),
     "nothing-to-change": ProblemType(422, "Nothing to change", "The revision changes nothing."),
     "domain-rule": ProblemType(422, "Refused by a domain rule", "See `detail`."),

@@ -6,23 +6,32 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 
+from roadmap_svc.api import idempotency
 from roadmap_svc.api.auth import raw_header
 from roadmap_svc.api.etags import expected_version
+from roadmap_svc.api.idempotency import IdempotencyKeyHeader
 from roadmap_svc.api.patterns import IF_MATCH_PATTERN, OCCURRED_AT_HEADER, OCCURRED_AT_PATTERN
 from roadmap_svc.api.state import AppState
 from roadmap_svc.api.times import parse_time
 from roadmap_svc.application import RoadmapApplication
+from roadmap_svc.commands.unit_of_work import BoundCommand, Idempotent, Written
 from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.storage import idempotency as stored_keys
+from roadmap_svc.storage.idempotency import IdempotencyKey, IdempotencyKeyUsedError
 from roadmap_svc.storage.tokens import Principal
 
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 OccurredAt = Annotated[
@@ -59,15 +68,18 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """What a write handler works with: the application, the request's metadata, If-Match.
+    """What a write handler works with: the application, the request's metadata, If-Match,
+    and the request's Idempotency-Key. Handlers run their command through `answer`.
 
     One dependency (not three): Litestar resolves several in a task group, per request.
     """
 
     roadmap: RoadmapApplication
     meta: EventMeta
+    request: Request[Any, Any, Any]
     if_match: str | None = None
     require_if_match: bool = False
+    idempotency_key: str | None = None
 
     @property
     def expected_version(self) -> int | None:
@@ -79,23 +91,74 @@ class Write:
         """The request's metadata with the reason the body gives."""
         return self.meta if reason is None else msgspec.structs.replace(self.meta, reason=reason)
 
+    async def answer(
+        self,
+        command: BoundCommand[P, T],
+        render: Callable[[Written[T]], Response[R]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Response[R]:
+        """Run the command and answer what it wrote; under an Idempotency-Key, exactly once."""
+        if self.idempotency_key is None:
+            return render(await command.asynchronously(*args, **kwargs))
+        state = AppState.of(self.request.app)
+        scope, key = self.meta.actor, self.idempotency_key
+        ttl = state.settings.idempotency_key_hours * 3600
+        request_fingerprint = await idempotency.fingerprint(self.request)
+        if (scope, key) in state.keys_in_flight:
+            raise idempotency.in_flight()
+        state.keys_in_flight.add((scope, key))
+        try:
+            record = await stored_keys.find(state.pool, scope, key, ttl)
+            if record is None:
+                claim = IdempotencyKey(scope, key, request_fingerprint, ttl)
+                try:
+                    written = await command.idempotently(
+                        Idempotent(claim, lambda w: idempotency.stored(render(w))),
+                        *args,
+                        **kwargs,
+                    )
+                    return render(written)
+                except IdempotencyKeyUsedError:
+                    # Another process committed this key meanwhile: its answer is the one.
+                    record = await stored_keys.find(state.pool, scope, key, ttl)
+                    if record is None:  # pragma: no cover - purged in between
+                        raise idempotency.in_flight() from None
+            # The replayed body is R, as the JSON the first answer sent.
+            return cast("Response[R]", idempotency.replay(record, request_fingerprint))
+        finally:
+            state.keys_in_flight.discard((scope, key))
+
 
 def provide_write(
-    request: Request[Any, Any, Any], if_match: IfMatch = None, occurred_at: OccurredAt = None
+    request: Request[Any, Any, Any],
+    if_match: IfMatch = None,
+    occurred_at: OccurredAt = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Write:
     state = AppState.of(request.app)
     return Write(
         roadmap=state.application,
         meta=_event_meta(request, occurred_at),
+        request=request,
         if_match=if_match,
         require_if_match=state.settings.require_if_match,
+        idempotency_key=idempotency_key,
     )
 
 
-def provide_create(request: Request[Any, Any, Any], occurred_at: OccurredAt = None) -> Write:
+def provide_create(
+    request: Request[Any, Any, Any],
+    occurred_at: OccurredAt = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Write:
     """As provide_write, for writes that create (If-Match has nothing to match there)."""
     return Write(
-        roadmap=AppState.of(request.app).application, meta=_event_meta(request, occurred_at)
+        roadmap=AppState.of(request.app).application,
+        meta=_event_meta(request, occurred_at),
+        request=request,
+        idempotency_key=idempotency_key,
     )
 
 

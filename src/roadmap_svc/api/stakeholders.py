@@ -30,15 +30,16 @@ class StakeholderController(Controller):
         data: JSONBody[schemas.StakeholderAdd],
         write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = await write.roadmap.add_stakeholder.asynchronously(
+        return await write.answer(
+            write.roadmap.add_stakeholder,
+            lambda written: initiative_written(
+                written, status_code=201, location=f"/v1/initiatives/{initiative_id}"
+            ),
             initiative_id,
             name=data.name,
             role=data.role,
             meta=write.because(data.reason),
             expected_version=write.expected_version,
-        )
-        return initiative_written(
-            written, status_code=201, location=f"/v1/initiatives/{initiative_id}"
         )
 
     @post(
@@ -56,7 +57,9 @@ class StakeholderController(Controller):
         data: JSONBody[schemas.StanceRecord],
         write: WriteDep,
     ) -> Response[schemas.Initiative]:
-        written = await write.roadmap.record_stance.asynchronously(
+        return await write.answer(
+            write.roadmap.record_stance,
+            initiative_written,
             initiative_id,
             name=name,
             stance=data.stance,
@@ -64,4 +67,3 @@ class StakeholderController(Controller):
             meta=write.because(data.note),
             expected_version=write.expected_version,
         )
-        return initiative_written(written)

@@ -23,6 +23,8 @@ class AppState:
     runners: list[SupervisedRunner] = field(default_factory=list)
     plans: PlanCache = field(default_factory=PlanCache)
     announcements: ViewAnnouncements | None = None  # the live-update relay, once started
+    # (token, Idempotency-Key) of the writes this process is handling now
+    keys_in_flight: set[tuple[str, str]] = field(default_factory=set)
 
     KEY = "roadmap"
 

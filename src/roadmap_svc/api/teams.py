@@ -65,10 +65,13 @@ class TeamController(Controller):
     async def register(
         self, *, data: JSONBody[ps.TeamRegister], create: WriteDep
     ) -> Response[ps.Team]:
-        written = await create.roadmap.register_team.asynchronously(
-            name=data.name, wip_limit=data.wip_limit, meta=create.meta
+        return await create.answer(
+            create.roadmap.register_team,
+            lambda written: _written(written, 201),
+            name=data.name,
+            wip_limit=data.wip_limit,
+            meta=create.meta,
         )
-        return _written(written, 201)
 
     @get(
         "/",
@@ -156,13 +159,14 @@ class TeamController(Controller):
         data: JSONBody[ps.TeamChange],
         write: WriteDep,
     ) -> Response[ps.Team]:
-        written = await write.roadmap.update_team.asynchronously(
+        return await write.answer(
+            write.roadmap.update_team,
+            _written,
             team_id,
             data.changes(),
             meta=write.because(data.reason),
             expected_version=write.expected_version,
         )
-        return _written(written)
 
     @put(
         "/{team_id:uuid}/capacity/{quarter:str}",
@@ -178,14 +182,15 @@ class TeamController(Controller):
         data: JSONBody[ps.CapacitySet],
         write: WriteDep,
     ) -> Response[ps.Team]:
-        written = await write.roadmap.set_team_capacity.asynchronously(
+        return await write.answer(
+            write.roadmap.set_team_capacity,
+            _written,
             team_id,
             quarter=quarter,
             fte=data.fte,
             meta=write.meta,
             expected_version=write.expected_version,
         )
-        return _written(written)
 
     @get(
         "/{team_id:uuid}/history",

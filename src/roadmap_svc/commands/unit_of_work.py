@@ -52,6 +52,7 @@ from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.snapshots import TypedSnapshot
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, SNAPSHOTS_TABLE
 from roadmap_svc.storage.group_commit import CommitConflictError, GroupCommitter, Snapshot
+from roadmap_svc.storage.idempotency import Claim, IdempotencyKey, StoredAnswer
 from roadmap_svc.storage.recorders import EventRecorder, SnapshotRecorder
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
@@ -98,6 +99,21 @@ class Creation(Generic[T_co]):
 
 
 Plan = Change[Any, T] | Creation[T]
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotent(Generic[T]):
+    """A command under an idempotency key: the key, and how its answer is made from what it
+    wrote, so that the answer is stored in the transaction that stores its events."""
+
+    key: IdempotencyKey
+    render: Callable[[Written[T]], StoredAnswer]
+
+    def claim(self, value: T, aggregate: Aggregate) -> Claim:
+        def answer(position: int) -> StoredAnswer:
+            return self.render(Written(value, aggregate.id, aggregate.version, position))
+
+        return Claim(self.key, answer)
 
 
 class NotInMemoryError(Exception):
@@ -321,16 +337,20 @@ class UnitOfWork(Application[UUID]):
 
     # ---- commands ----------------------------------------------------------------------
 
-    def execute(self, plan: Plan[T]) -> Written[T]:
+    def execute(self, plan: Plan[T], idempotent: Idempotent[T] | None = None) -> Written[T]:
         """Run a command in this thread (loading what the cache lacks from the store)."""
         self._check_occurred(plan.meta)
         if isinstance(plan, Creation):
-            return self._retrying(lambda _: self._attempt_creation(plan, Work(self)))
+            return self._retrying(lambda _: self._attempt_creation(plan, Work(self)), idempotent)
         with self._turns(*plan.after_turn_of, plan.aggregate_id):
-            return self._retrying(lambda refreshed: self._attempt(plan, Work(self), refreshed))
+            return self._retrying(
+                lambda refreshed: self._attempt(plan, Work(self), refreshed), idempotent
+            )
 
     def _retrying(
-        self, attempt: Callable[[bool], tuple[Work, Aggregate, T, Prepared]]
+        self,
+        attempt: Callable[[bool], tuple[Work, Aggregate, T, Prepared]],
+        idempotent: Idempotent[T] | None,
     ) -> Written[T]:
         refreshed = False
         tries = 0
@@ -340,9 +360,10 @@ class UnitOfWork(Application[UUID]):
             except StaleIfMatchError:
                 refreshed = True  # the attempt forgot what it read: the next loads it afresh
                 continue
+            claim = None if idempotent is None else idempotent.claim(value, aggregate)
             try:
                 positions = self.committer.commit(
-                    prepared.stored, prepared.reads, prepared.snapshots
+                    prepared.stored, prepared.reads, prepared.snapshots, claim
                 )
             except CommitConflictError:
                 work.forget()
@@ -352,17 +373,21 @@ class UnitOfWork(Application[UUID]):
             position = work.committed(prepared, positions)
             return Written(value, aggregate.id, aggregate.version, position)
 
-    async def execute_async(self, plan: Plan[T]) -> Written[T]:
+    async def execute_async(
+        self, plan: Plan[T], idempotent: Idempotent[T] | None = None
+    ) -> Written[T]:
         """Run a command on the event loop: decide in memory, await the commit."""
         self._check_occurred(plan.meta)
         if self.cache.size <= 0:  # nothing is ever in memory: decide in a thread instead
-            return await asyncio.to_thread(self.execute, plan)
+            return await asyncio.to_thread(self.execute, plan, idempotent)
         if isinstance(plan, Creation):
-            return await self._retrying_async(plan, None)
+            return await self._retrying_async(plan, None, idempotent)
         async with self._turns_async(*plan.after_turn_of, plan.aggregate_id):
-            return await self._retrying_async(plan, plan)
+            return await self._retrying_async(plan, plan, idempotent)
 
-    async def _retrying_async(self, plan: Plan[T], change: Change[Any, T] | None) -> Written[T]:
+    async def _retrying_async(
+        self, plan: Plan[T], change: Change[Any, T] | None, idempotent: Idempotent[T] | None
+    ) -> Written[T]:
         loaded: dict[UUID, Aggregate | None] = {}
         refreshed = False
         tries = 0
@@ -382,9 +407,12 @@ class UnitOfWork(Application[UUID]):
             except StaleIfMatchError:
                 refreshed = True
                 continue
+            claim = None if idempotent is None else idempotent.claim(value, aggregate)
             try:
                 positions = await asyncio.wrap_future(
-                    self.committer.submit(prepared.stored, prepared.reads, prepared.snapshots)
+                    self.committer.submit(
+                        prepared.stored, prepared.reads, prepared.snapshots, claim
+                    )
                 )
             except CommitConflictError:
                 work.forget()
@@ -526,6 +554,13 @@ class BoundCommand(Generic[P, T]):
 
     async def asynchronously(self, *args: P.args, **kwargs: P.kwargs) -> Written[T]:
         return await self._app.execute_async(self._plan(self._app, *args, **kwargs))
+
+    async def idempotently(
+        self, idempotent: Idempotent[T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Written[T]:
+        """As `asynchronously`, storing the answer under the key with the events (or raising
+        IdempotencyKeyUsedError, having stored nothing, if the key was taken)."""
+        return await self._app.execute_async(self._plan(self._app, *args, **kwargs), idempotent)
 
     def plan(self, *args: P.args, **kwargs: P.kwargs) -> Plan[T]:
         return self._plan(self._app, *args, **kwargs)

@@ -15,6 +15,10 @@ command never fails the others in its batch:
 Refused commands insert nothing and use no position, so positions stay gap-free. When the
 connection breaks mid-batch, whether the commit happened is read back from the table (the
 events' bytes are unique), so an acknowledged command is never lost and never stored twice.
+
+A command may carry an idempotency key (storage/idempotency.py): under the same lock, one whose
+key is taken is refused (IdempotencyKeyUsedError), and the others' keys are stored with their
+answers in the same transaction as their events.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
+
+from roadmap_svc.storage import idempotency
+from roadmap_svc.storage.idempotency import Claim, IdempotencyKeyUsedError
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 512  # commands per transaction; more wait for the next one
@@ -112,6 +119,7 @@ class _Command:
     events: Sequence[StoredEvent]
     reads: Sequence[tuple[UUID, int]]
     snapshots: Sequence[Snapshot]
+    claim: Claim | None = None
     future: Future[list[int]] = field(default_factory=Future)
 
     @property
@@ -157,21 +165,23 @@ class GroupCommitter:
         events: Sequence[StoredEvent],
         reads: Sequence[tuple[UUID, int]] = (),
         snapshots: Sequence[Snapshot] = (),
+        claim: Claim | None = None,
     ) -> list[int]:
         """Store one command's events atomically; their positions, in order."""
-        return self.submit(events, reads, snapshots).result()
+        return self.submit(events, reads, snapshots, claim).result()
 
     def submit(
         self,
         events: Sequence[StoredEvent],
         reads: Sequence[tuple[UUID, int]] = (),
         snapshots: Sequence[Snapshot] = (),
+        claim: Claim | None = None,
     ) -> Future[list[int]]:
         """As commit, without waiting: the future positions (or the refusal)."""
         if not events:
             raise ValueError("a command stores at least one event")
         self._start()
-        command = _Command(events, reads, snapshots)
+        command = _Command(events, reads, snapshots, claim)
         self._queue.put(command)
         return command.future
 
@@ -233,19 +243,42 @@ class GroupCommitter:
             _fail(batch, exc)
 
     def _insert_batch(self, batch: list[_Command]) -> dict[tuple[UUID, int], int]:
-        params = _params(batch)
-        snapshots = [s for command in batch for s in command.snapshots]
-        with self._datastore.get_connection() as conn, conn.pipeline(), conn.cursor() as cur:
-            with conn.transaction():
-                for statement in self._begin:
-                    cur.execute(statement)
-                cur.execute(self._insert, params)
-                if snapshots and self._snapshots is not None:
-                    conn.execute(self._snapshots, _snapshot_params(snapshots))
-            return {
-                (row["originator_id"], row["originator_version"]): row["notification_id"]
-                for row in cur.fetchall()
-            }
+        claims = [command.claim for command in batch if command.claim is not None]
+        with (
+            self._datastore.get_connection() as conn,
+            conn.pipeline(),
+            conn.cursor() as cur,
+            conn.transaction(),
+        ):
+            for statement in self._begin:
+                cur.execute(statement)
+            taken: set[tuple[str, str]] = set()
+            if claims:
+                cur.execute(idempotency.TAKEN, idempotency.taken_params(claims))
+                taken = {(row["scope"], row["key"]) for row in cur.fetchall()}
+            keyed = [c for c in batch if c.claim is None or _key(c.claim) not in taken]
+            stored: dict[tuple[UUID, int], int] = {}
+            if keyed:
+                cur.execute(self._insert, _params(keyed))
+                stored = {
+                    (row["originator_id"], row["originator_version"]): row["notification_id"]
+                    for row in cur.fetchall()
+                }
+            snapshots = [s for command in keyed for s in command.snapshots]
+            if snapshots and self._snapshots is not None:
+                cur.execute(self._snapshots, _snapshot_params(snapshots))
+            positioned = [
+                (command.claim, max(positions))
+                for command in keyed
+                if command.claim is not None and (positions := _positions(command, stored))
+            ]
+            if positioned:
+                cur.execute(idempotency.CLAIM, idempotency.claim_params(positioned))
+        inserted = {id(command) for command in keyed}
+        for command in batch:
+            if id(command) not in inserted:
+                command.future.set_exception(IdempotencyKeyUsedError())
+        return stored
 
     def _read_back(
         self, batch: list[_Command], cause: Exception
@@ -278,7 +311,13 @@ def _admit(batch: list[_Command]) -> list[_Command]:
     admitted: list[_Command] = []
     written: set[tuple[UUID, int]] = set()
     written_ids: set[UUID] = set()
+    claimed: set[tuple[str, str]] = set()
     for command in batch:
+        if command.claim is not None:
+            if _key(command.claim) in claimed:
+                command.future.set_exception(IdempotencyKeyUsedError())
+                continue
+            claimed.add(_key(command.claim))
         keys = command.keys
         if keys & written or any(read_id in written_ids for read_id, _ in command.reads):
             command.future.set_exception(CommitConflictError())
@@ -317,13 +356,23 @@ def _snapshot_params(snapshots: list[Snapshot]) -> dict[str, list[object]]:
 
 def _settle(batch: list[_Command], stored: dict[tuple[UUID, int], int]) -> None:
     for command in batch:
-        positions = [
-            stored.get((_uuid(e.originator_id), e.originator_version)) for e in command.events
-        ]
-        if all(p is not None for p in positions):
-            command.future.set_result([p for p in positions if p is not None])
+        if command.future.done():  # refused already (its key was taken)
+            continue
+        positions = _positions(command, stored)
+        if positions:
+            command.future.set_result(positions)
         else:
             command.future.set_exception(CommitConflictError())
+
+
+def _positions(command: _Command, stored: dict[tuple[UUID, int], int]) -> list[int]:
+    """The positions of the command's events, in order; empty unless all were stored."""
+    positions = [stored.get((_uuid(e.originator_id), e.originator_version)) for e in command.events]
+    return [p for p in positions if p is not None] if None not in positions else []
+
+
+def _key(claim: Claim) -> tuple[str, str]:
+    return claim.key.scope, claim.key.key
 
 
 def _fail(batch: list[_Command], error: Exception) -> None:
