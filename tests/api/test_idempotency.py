@@ -47,6 +47,8 @@ async def test_a_retry_with_the_same_key_answers_the_same_and_records_nothing(
         assert again.headers[name] == first.headers[name]
     assert await head_position(client) == head
     assert await history_types(client, first.json()["id"]) == ["InitiativeProposed"]
+    history = (await client.get(f"/v1/initiatives/{first.json()['id']}/history")).json()
+    assert history["items"][0]["idempotency_key"] == headers[KEY]  # for auditors
 
 
 async def test_every_kind_of_write_takes_a_key(client: Client) -> None:

@@ -331,6 +331,7 @@ def test_stored_state_is_json_without_the_envelope_ids() -> None:
         "actor": "ada",
         "reason": "pitch",
         "request_id": "req-42",
+        "idempotency_key": None,  # the write sent none
         "occurred_at": None,  # happened when it was recorded
     }
     assert stored.topic == "roadmap_svc.domain.details:InitiativeProposed"

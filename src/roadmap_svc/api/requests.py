@@ -140,7 +140,7 @@ def provide_write(
     state = AppState.of(request.app)
     return Write(
         roadmap=state.application,
-        meta=_event_meta(request, occurred_at),
+        meta=_event_meta(request, occurred_at, idempotency_key),
         request=request,
         if_match=if_match,
         require_if_match=state.settings.require_if_match,
@@ -156,13 +156,15 @@ def provide_create(
     """As provide_write, for writes that create (If-Match has nothing to match there)."""
     return Write(
         roadmap=AppState.of(request.app).application,
-        meta=_event_meta(request, occurred_at),
+        meta=_event_meta(request, occurred_at, idempotency_key),
         request=request,
         idempotency_key=idempotency_key,
     )
 
 
-def _event_meta(request: Request[Any, Any, Any], occurred_at: str | None) -> EventMeta:
+def _event_meta(
+    request: Request[Any, Any, Any], occurred_at: str | None, idempotency_key: str | None
+) -> EventMeta:
     # The actor is the token's name, never a field of the body.
     principal = request.user
     if not isinstance(principal, Principal):  # pragma: no cover - guarded routes only
@@ -170,6 +172,7 @@ def _event_meta(request: Request[Any, Any, Any], occurred_at: str | None) -> Eve
     return EventMeta(
         actor=principal.name,
         request_id=request_id(request),
+        idempotency_key=idempotency_key,
         occurred_at=parse_time(occurred_at, OCCURRED_AT_HEADER, "header") if occurred_at else None,
     )
 

@@ -25,6 +25,7 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
     reason: str | None
     request_id: str | None
+    idempotency_key: str | None  # the client's, if the write sent one
     data: dict[str, Any]
     version: int
     position: int
@@ -69,6 +70,7 @@ def history_entry(domain_event: RoadmapEvent, position: int) -> HistoryEntry:
         actor=meta.actor,
         reason=meta.reason,
         request_id=meta.request_id,
+        idempotency_key=meta.idempotency_key,
         data=msgspec.to_builtins({k: v for k, v in state.items() if k not in _ENVELOPE}),
         version=domain_event.originator_version,
         position=position,
