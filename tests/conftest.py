@@ -337,6 +337,7 @@ def make_settings(**overrides: object) -> Settings:
         "admin_token": ADMIN_TOKEN,
         "read_wait_seconds": 10.0,
         "db_pool_size": 4,
+        "rate_limit_per_minute": 0,  # tests send far more; test_rate_limits sets its own
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

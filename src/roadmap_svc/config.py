@@ -38,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     health_off_track_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
     # Revisits: an open initiative with no event for this many days is listed as stale.
     revisit_stale_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
+    # Requests a token may send per minute, across all API processes (0: no limit).
+    rate_limit_per_minute: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 6000
     # How long a write's Idempotency-Key and its answer are kept (then purged).
     idempotency_key_hours: Annotated[float, msgspec.Meta(ge=1, le=24 * 90)] = 24.0
 

@@ -42,6 +42,7 @@ class ServeProcess:
             "ROADMAP_ADMIN_TOKEN": ADMIN_TOKEN,
             "ROADMAP_PORT": str(port),
             "ROADMAP_LOG_LEVEL": "WARNING",
+            "ROADMAP_RATE_LIMIT_PER_MINUTE": "0",  # the fuzz tier sends thousands a minute
         }
         env |= extra_env or {}
         self._log_file = self.log.open("ab")

@@ -20,6 +20,7 @@ OUR_FILES = [
     "0003_create_projection_failures.sql",
     "0004_create_projection_views.sql",
     "0005_create_idempotency_keys.sql",
+    "0006_create_rate_limit_windows.sql",
 ]
 EXPECTED_TABLES = (
     "roadmap_events",
@@ -28,6 +29,7 @@ EXPECTED_TABLES = (
     "initiative_summary_tracking",
     "api_tokens",
     "idempotency_keys",
+    "rate_limit_windows",
     "schema_migrations",
 )
 

@@ -33,6 +33,7 @@ from roadmap_svc.api.planning import PlanningController, RevisitController
 from roadmap_svc.api.problems import internal_error, problem_details_config
 from roadmap_svc.api.progress import ProgressController
 from roadmap_svc.api.query_params import check_query_params
+from roadmap_svc.api.rate_limits import RateLimiter
 from roadmap_svc.api.relay import ViewAnnouncements
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
@@ -65,7 +66,12 @@ def create_app(
         )
         application = await asyncio.to_thread(RoadmapApplication, env)
         pool = await create_pool(target, settings.db_pool_size)
-        state = AppState(settings=settings, application=application, pool=pool)
+        state = AppState(
+            settings=settings,
+            application=application,
+            pool=pool,
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+        )
         if run_projections:
             # A runner uses one connection at a time (the library allows as many again).
             state.runners = start_runners(eventsourcing_env(target, pool_size=1))
@@ -73,13 +79,17 @@ def create_app(
         state.announcements.tell(state.plans_hear)
         await state.announcements.start()
         app.state[AppState.KEY] = state
-        purging = asyncio.create_task(
-            purge_forever(pool, settings.idempotency_key_hours * 3600), name="purge-keys"
-        )
+        chores = [
+            asyncio.create_task(
+                purge_forever(pool, settings.idempotency_key_hours * 3600), name="purge-keys"
+            ),
+            asyncio.create_task(state.limiter.run(pool), name="share-rate-limits"),
+        ]
         try:
             yield
         finally:
-            purging.cancel()
+            for chore in chores:
+                chore.cancel()
             await state.announcements.stop()
             await asyncio.to_thread(stop_runners, state.runners)
             await pool.close()

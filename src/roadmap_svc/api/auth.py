@@ -52,6 +52,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
                 headers=_CHALLENGE,
             )
         check_role(principal, connection.route_handler)
+        state.limiter.admit(principal.name)
         return AuthenticationResult(user=principal, auth=None)
 
 

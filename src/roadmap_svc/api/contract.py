@@ -41,6 +41,7 @@ _STATUS_PHRASES = {
     409: "Conflicts with the current state",
     412: "If-Match is not the current ETag",
     413: "Body too large",
+    429: "This token's requests a minute are used up (ROADMAP_RATE_LIMIT_PER_MINUTE)",
     415: "Body is not JSON",
     422: "Refused by a domain rule",
     428: "If-Match required",
@@ -193,7 +194,7 @@ def _statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
     roles: frozenset[Role] | None = handler.opt.get(ROLES_KEY)
     statuses = {400, 431, 500}  # a bad parameter or header; too many headers; a bug
     if roles is not None:
-        statuses |= {401} if roles == _ALL_ROLES else {401, 403}
+        statuses |= {401, 429} if roles == _ALL_ROLES else {401, 403, 429}
     if "{" in path:
         statuses.add(404)
     if "data" in parameters:
@@ -236,7 +237,7 @@ def _problem_response(status: int) -> dict[str, Any]:
     }
     if status == 401:  # noqa: PLR2004
         response["headers"] = {"WWW-Authenticate": _CHALLENGE}
-    if status == 503:  # noqa: PLR2004
+    if status in {429, 503}:
         response["headers"] = {"Retry-After": _RETRY_AFTER}
     return response
 

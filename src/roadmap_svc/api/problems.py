@@ -114,6 +114,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "precondition-required": ProblemType(
         428, "If-Match required", "This service requires If-Match on writes."
     ),
+    "rate-limited": ProblemType(
+        429, "Too many requests", "This token's requests a minute are used up: see Retry-After."
+    ),
     "headers-too-large": ProblemType(431, "Request headers too large", "Send fewer headers."),
     "http-error": ProblemType(400, "HTTP error", "Any other HTTP-level refusal (see `status`)."),
     "internal-error": ProblemType(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from litestar import Litestar
 
+from roadmap_svc.api.rate_limits import RateLimiter
 from roadmap_svc.api.relay import ViewAnnouncements
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
@@ -23,6 +24,7 @@ class AppState:
     runners: list[SupervisedRunner] = field(default_factory=list)
     plans: PlanCache = field(default_factory=PlanCache)
     announcements: ViewAnnouncements | None = None  # the live-update relay, once started
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0))
     # (token, Idempotency-Key) of the writes this process is handling now
     keys_in_flight: set[tuple[str, str]] = field(default_factory=set)
 
