@@ -53,8 +53,7 @@ class RateLimiter:
             wait = math.ceil((window + 1) * WINDOW_SECONDS - now)
             raise problem(
                 "rate-limited",
-                f"this token may send {self.per_minute} requests a minute; "
-                f"retry in {wait} s",
+                f"this token may send {self.per_minute} requests a minute; retry in {wait} s",
                 headers={"Retry-After": str(max(wait, 1))},
                 limit=self.per_minute,
             )
