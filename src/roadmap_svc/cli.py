@@ -98,20 +98,25 @@ def _http(settings: Settings, args: argparse.Namespace, *, run_projections: bool
 
 
 def _worker(settings: Settings, _: argparse.Namespace) -> int:
-    """The projection runners alone. Start as many as you like: per view one is active."""
+    """The projection runners and the webhook dispatcher alone. Start as many as you like:
+    per view one runner is active; dispatchers share the deliveries."""
     from roadmap_svc.projections.runner import start_runners, stop_runners  # noqa: PLC0415
     from roadmap_svc.storage.eventstore import eventsourcing_env  # noqa: PLC0415
+    from roadmap_svc.webhooks.dispatcher import Dispatcher  # noqa: PLC0415
 
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with open_database(settings) as target:
             migrate_database(target)
             runners = start_runners(eventsourcing_env(target, pool_size=1))
+            dispatcher = Dispatcher(target.dsn, settings)
+            dispatcher.start()
             logger.info("worker running the views: %s", ", ".join(r.name for r in runners))
             try:
                 while True:
                     signal.pause()  # until SIGINT or SIGTERM raises _StopRequested
             finally:
+                dispatcher.stop()
                 stop_runners(runners)
     except _StopRequested:
         logger.info("stopped on request")

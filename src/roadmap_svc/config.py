@@ -40,6 +40,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     revisit_stale_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
     # Requests a token may send per minute, across all API processes (0: no limit).
     rate_limit_per_minute: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 6000
+    # Webhooks: private, loopback and link-local targets are refused unless allowed.
+    webhook_allow_private_targets: bool = False
+    # A delivery is retried (exponential back-off from the first wait, with jitter) for this
+    # long after its event, then given up.
+    webhook_retry_hours: Annotated[float, msgspec.Meta(gt=0, le=24 * 30)] = 72.0
+    webhook_first_retry_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
     # How long a write's Idempotency-Key and its answer are kept (then purged).
     idempotency_key_hours: Annotated[float, msgspec.Meta(ge=1, le=24 * 90)] = 24.0
 

@@ -21,6 +21,7 @@ OUR_FILES = [
     "0004_create_projection_views.sql",
     "0005_create_idempotency_keys.sql",
     "0006_create_rate_limit_windows.sql",
+    "0007_create_webhooks.sql",
 ]
 EXPECTED_TABLES = (
     "roadmap_events",
@@ -30,6 +31,8 @@ EXPECTED_TABLES = (
     "api_tokens",
     "idempotency_keys",
     "rate_limit_windows",
+    "webhook_endpoints",
+    "webhook_deliveries",
     "schema_migrations",
 )
 

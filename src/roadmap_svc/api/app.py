@@ -39,12 +39,14 @@ from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
 from roadmap_svc.api.stream import StreamController
 from roadmap_svc.api.teams import TeamController
+from roadmap_svc.api.webhooks import WebhookController
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
 from roadmap_svc.projections.runner import start_runners, stop_runners
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.eventstore import eventsourcing_env
 from roadmap_svc.storage.pool import create_pool
+from roadmap_svc.webhooks.dispatcher import Dispatcher
 
 logger = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
@@ -72,9 +74,12 @@ def create_app(
             pool=pool,
             limiter=RateLimiter(settings.rate_limit_per_minute),
         )
+        dispatcher = None
         if run_projections:
             # A runner uses one connection at a time (the library allows as many again).
             state.runners = start_runners(eventsourcing_env(target, pool_size=1))
+            dispatcher = Dispatcher(target.dsn, settings)
+            dispatcher.start()
         state.announcements = ViewAnnouncements(target)
         state.announcements.tell(state.plans_hear)
         await state.announcements.start()
@@ -92,6 +97,8 @@ def create_app(
                 chore.cancel()
             await state.announcements.stop()
             await asyncio.to_thread(stop_runners, state.runners)
+            if dispatcher is not None:
+                await asyncio.to_thread(dispatcher.stop)
             await pool.close()
             application.close()
 
@@ -113,6 +120,7 @@ def create_app(
             DecisionLogController,
             ProgressController,
             StreamController,
+            WebhookController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],

@@ -82,6 +82,8 @@ READ: dict[str, Any] = {ROLES_KEY: READ_ROLES}
 WRITE: dict[str, Any] = {ROLES_KEY: WRITE_ROLES}
 # Histories name who did what, why and from which request: for auditors (and admins).
 AUDIT: dict[str, Any] = {ROLES_KEY: AUDIT_ROLES}
+# Configuring the service (webhook endpoints): admins only.
+ADMIN: dict[str, Any] = {ROLES_KEY: frozenset({Role.ADMIN})}
 
 
 def check_role(principal: Principal, handler: BaseRouteHandler) -> None:

@@ -30,8 +30,11 @@ from roadmap_svc.api.patterns import RFC3339_PATTERN
 from roadmap_svc.api.problems import PROBLEM_TYPES, TYPE_PREFIX
 from roadmap_svc.api.writes import POSITION_HEADER
 from roadmap_svc.domain.roles import Role
+from roadmap_svc.webhooks.events import WebhookPayload, public_type_names
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# A handler's `opt` may name statuses its structure does not show (e.g. a refused webhook URL).
+PROBLEM_STATUSES = "problem_statuses"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _STATUS_PHRASES = {
     400: "Bad request",
@@ -120,7 +123,46 @@ def complete(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
     for path, method, handler in _operations(app):
         operation = schema["paths"][path][method]
         _complete_operation(operation, handler, path)
+    _webhooks(schema, components)
     return schema
+
+
+def _webhooks(schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """What registered webhook endpoints receive (OpenAPI 3.1 `webhooks`)."""
+    _, found = msgspec.json.schema_components(
+        [WebhookPayload], ref_template="#/components/schemas/{name}"
+    )
+    found["WebhookPayload"]["properties"]["type"]["enum"] = public_type_names()
+    components.update(found)
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    schema["webhooks"] = {
+        "roadmapEvent": {
+            "post": {
+                "operationId": "ReceiveRoadmapEvent",
+                "summary": "An event of the roadmap, as a signed Standard Webhook",
+                "description": "One POST per event and endpoint, at least once, in no promised "
+                "order (`data.position` orders them). Verify `webhook-signature` with the "
+                "endpoint's secret (any Standard Webhooks library); `webhook-id` "
+                "(`msg_<position>`) is the same on every retry, for deduplication. Answer 2xx; "
+                "anything else, or no answer, is retried with exponential back-off for "
+                "ROADMAP_WEBHOOK_RETRY_HOURS (72); 410 Gone disables the endpoint.",
+                "parameters": [
+                    {**header, "name": "webhook-id", "description": "msg_<position>"},
+                    {**header, "name": "webhook-timestamp", "description": "Unix seconds"},
+                    {**header, "name": "webhook-signature", "description": "v1,<base64>"},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/WebhookPayload"}
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "Received"}},
+            }
+        }
+    }
 
 
 def _operations(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:
@@ -207,7 +249,7 @@ def _statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
         statuses.add(503)
     if any(_pattern(field) == RFC3339_PATTERN for field in parameters.values()):
         statuses.add(422)  # a time of the right shape that the calendar has not (times.py)
-    return statuses
+    return statuses | set(handler.opt.get(PROBLEM_STATUSES, ()))
 
 
 def _pattern(field: FieldDefinition) -> str | None:

@@ -109,6 +109,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "idempotency-key-reused": ProblemType(
         422, "Idempotency-Key reused", "The key was used for another request: take a new one."
     ),
+    "webhook-target-refused": ProblemType(
+        422, "Webhook target refused", "Not http(s), or a private, loopback or link-local host."
+    ),
     "nothing-to-change": ProblemType(422, "Nothing to change", "The revision changes nothing."),
     "domain-rule": ProblemType(422, "Refused by a domain rule", "See `detail`."),
     "precondition-required": ProblemType(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from roadmap_svc.projections import decision_log, initiative_summary, progress, quarter_plan
+from roadmap_svc.projections import (
+    decision_log,
+    initiative_summary,
+    progress,
+    quarter_plan,
+    webhook_outbox,
+)
 from roadmap_svc.projections.kit import View
 from roadmap_svc.projections.view_store import ViewRecorder
 
@@ -14,6 +20,7 @@ VIEWS: tuple[View, ...] = (
     quarter_plan.VIEW,
     decision_log.VIEW,
     progress.VIEW,
+    webhook_outbox.VIEW,
 )
 
 
