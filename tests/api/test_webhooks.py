@@ -171,3 +171,22 @@ def test_signatures_follow_standard_webhooks() -> None:
     headers = signed_headers(secret, "msg_7", body, datetime.now(UTC))
     assert Webhook(secret).verify(body, headers) == {"type": "InitiativeProposed"}
     assert headers["webhook-id"] == "msg_7"
+
+
+async def test_configuration_writes_take_an_idempotency_key_too(
+    hooks: Client, listening: tuple[Received, str]
+) -> None:
+    _, url = listening
+    key = {"Idempotency-Key": "register-once"}
+    first = await hooks.post("/v1/webhooks", json={"url": url}, headers=key)
+    again = await hooks.post("/v1/webhooks", json={"url": url}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await hooks.post("/v1/webhooks", json={"url": url + "/other"}, headers=key)
+    assert_problem(other, 422, "idempotency-key-reused")
+    assert len((await hooks.get("/v1/webhooks")).json()["items"]) == 1
+    gone = f"/v1/webhooks/{first.json()['id']}"
+    deleted = [(await hooks.delete(gone, headers={"Idempotency-Key": "d"})) for _ in range(2)]
+    assert [d.status_code for d in deleted] == [204, 204]
+    assert deleted[1].headers["idempotent-replayed"] == "true"

@@ -184,13 +184,10 @@ def _complete_operation(operation: dict[str, Any], handler: HTTPRouteHandler, pa
         operation["security"] = []  # probes answer without a token
     if _writes(handler):
         operation.setdefault("parameters", []).append(_REQUEST_ID)
-        for code, response in responses.items():
-            if code.startswith("2"):
-                headers = response.setdefault("headers", {})
-                headers.update(_WRITE_HEADERS)
-                headers[REPLAYED_HEADER] = _REPLAYED
-                if code == "201":
-                    headers["Location"] = _LOCATION
+    for code, response in responses.items():
+        if code.startswith("2"):
+            response.setdefault("headers", {}).update(_success_headers(handler, code))
+    responses.get("204", {}).pop("content", None)  # no content, whatever the return type
     if handler.opt.get(OFFERS_CSV):
         ok = responses["200"]
         ok["content"][CSV] = {"schema": {"type": "string"}}
@@ -230,6 +227,20 @@ def _writes(handler: HTTPRouteHandler) -> bool:
     return bool({"write", "create"} & handler.parsed_fn_signature.parameters.keys())
 
 
+def _success_headers(handler: HTTPRouteHandler, code: str) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if _writes(handler):  # every event-sourced write answers through writes.answer
+        headers |= _WRITE_HEADERS | ({"Location": _LOCATION} if code == "201" else {})
+    if _keyed(handler):
+        headers[REPLAYED_HEADER] = _REPLAYED
+    return headers
+
+
+def _keyed(handler: HTTPRouteHandler) -> bool:
+    # Writes that take an Idempotency-Key: event-sourced ones, and configuration writes.
+    return _writes(handler) or "config_write" in handler.parsed_fn_signature.parameters
+
+
 def _statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
     """The statuses an operation can answer with a problem, from how it is built."""
     parameters = handler.parsed_fn_signature.parameters
@@ -243,6 +254,8 @@ def _statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
         statuses |= {413, 415}
     if _writes(handler):
         statuses |= {409, 422, 503}
+    if _keyed(handler):
+        statuses |= {409, 422}  # the key in flight, or reused for another request
     if "write" in parameters:  # reads If-Match
         statuses |= {412, 428}
     if "min_position" in parameters:  # waits for a view

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from roadmap_svc.api.requests import provide_create, provide_write
+from roadmap_svc.api.requests import provide_config_write, provide_create, provide_write
 from roadmap_svc.api.state import AppState
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.config import Settings
@@ -37,6 +37,7 @@ DEPENDENCIES = {
     "app_state": Provide(_app_state, sync_to_thread=False),
     "write": Provide(provide_write, sync_to_thread=False),
     "create": Provide(provide_create, sync_to_thread=False),
+    "config_write": Provide(provide_config_write, sync_to_thread=False),
 }
 
 

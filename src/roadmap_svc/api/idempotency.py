@@ -58,7 +58,8 @@ def stored(response: Response[Any]) -> StoredAnswer:
     """A write's answer as it is kept: status, the headers it set, the JSON body."""
     headers = {name: str(value) for name, value in response.headers.items()}
     status = response.status_code or 200  # every write answer names its status
-    return StoredAnswer(status, headers, msgspec.json.encode(response.content))
+    body = b"" if status == 204 else msgspec.json.encode(response.content)  # noqa: PLR2004
+    return StoredAnswer(status, headers, body)
 
 
 def replay(record: KeyRecord, request_fingerprint: bytes) -> Response[bytes]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
@@ -131,6 +131,50 @@ class Write:
             state.keys_in_flight.discard((scope, key))
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigWrite:
+    """A write that records no event (configuration, e.g. webhook endpoints): it runs in one
+    database transaction, which also stores its answer under an Idempotency-Key, if any."""
+
+    request: Request[Any, Any, Any]
+    idempotency_key: str | None = None
+
+    async def answer(
+        self, work: Callable[[stored_keys.Queries], Awaitable[Response[R]]]
+    ) -> Response[R]:
+        state = AppState.of(self.request.app)
+        if self.idempotency_key is None:
+            async with state.pool.acquire() as conn, conn.transaction():
+                return await work(conn)
+        principal = self.request.user
+        if not isinstance(principal, Principal):  # pragma: no cover - guarded routes only
+            raise TypeError("write without an authenticated principal")
+        scope, key = principal.name, self.idempotency_key
+        ttl = state.settings.idempotency_key_hours * 3600
+        request_fingerprint = await idempotency.fingerprint(self.request)
+        if (scope, key) in state.keys_in_flight:
+            raise idempotency.in_flight()
+        state.keys_in_flight.add((scope, key))
+        try:
+            async with state.pool.acquire() as conn, conn.transaction():
+                await stored_keys.lock_key(conn, scope, key)
+                record = await stored_keys.find(conn, scope, key, ttl)
+                if record is None:
+                    response = await work(conn)
+                    claim = IdempotencyKey(scope, key, request_fingerprint, ttl)
+                    await stored_keys.claim_in(conn, claim, idempotency.stored(response))
+                    return response
+            return cast("Response[R]", idempotency.replay(record, request_fingerprint))
+        finally:
+            state.keys_in_flight.discard((scope, key))
+
+
+def provide_config_write(
+    request: Request[Any, Any, Any], idempotency_key: IdempotencyKeyHeader = None
+) -> ConfigWrite:
+    return ConfigWrite(request=request, idempotency_key=idempotency_key)
+
+
 def provide_write(
     request: Request[Any, Any, Any],
     if_match: IfMatch = None,
@@ -178,3 +222,4 @@ def _event_meta(
 
 
 WriteDep = NamedDependency[Write]
+ConfigWriteDep = NamedDependency[ConfigWrite]

@@ -9,16 +9,18 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from roadmap_svc.api.auth import ADMIN
 from roadmap_svc.api.contract import PROBLEM_STATUSES
 from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import AppStateDep
 from roadmap_svc.api.problems import problem
+from roadmap_svc.api.requests import ConfigWriteDep as KeyedDep
 from roadmap_svc.api.schemas import ShortText, _Input
 from roadmap_svc.api.state import AppState
 from roadmap_svc.domain.text import TOKEN_CHARACTERS
+from roadmap_svc.storage.idempotency import Queries
 from roadmap_svc.webhooks import endpoints as store
 from roadmap_svc.webhooks.endpoints import (
     DeliveryStatus,
@@ -33,6 +35,7 @@ WebhookUrl = Annotated[
     str, msgspec.Meta(pattern=rf"^https?://{TOKEN_CHARACTERS}+$", max_length=2000)
 ]
 EventTypes = Annotated[list[WebhookEventType], msgspec.Meta(max_length=100)]
+DeliveryId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]  # a bigserial
 TARGETED = {**ADMIN, PROBLEM_STATUSES: (422,)}  # a URL may be refused (webhooks/targets.py)
 
 
@@ -80,13 +83,17 @@ class WebhookController(Controller):
 
     @post("/", operation_id="RegisterWebhook", opt=TARGETED, summary="Register an endpoint")
     async def register(
-        self, *, data: JSONBody[WebhookRegister], app_state: AppStateDep
+        self, *, data: JSONBody[WebhookRegister], app_state: AppStateDep, config_write: KeyedDep
     ) -> Response[WebhookEndpointWithSecret]:
         url = _checked(app_state, data.url)
         types = [t.value for t in data.event_types]
-        registered = await store.register(app_state.pool, url, types, data.description)
-        location = f"/v1/webhooks/{registered.id}"
-        return Response(registered, status_code=201, headers={"Location": location})
+
+        async def work(conn: Queries) -> Response[WebhookEndpointWithSecret]:
+            registered = await store.register(conn, url, types, data.description)
+            location = f"/v1/webhooks/{registered.id}"
+            return Response(registered, status_code=201, headers={"Location": location})
+
+        return await config_write.answer(work)
 
     @get("/", operation_id="ListWebhooks", opt=ADMIN, summary="Every endpoint (no secrets)")
     async def list(self, app_state: AppStateDep) -> WebhookList:
@@ -103,14 +110,23 @@ class WebhookController(Controller):
         summary="Change the URL, event types or description; disable or enable",
     )
     async def change(
-        self, *, webhook_id: FromPath[UUID], data: JSONBody[WebhookChange], app_state: AppStateDep
-    ) -> WebhookEndpoint:
+        self,
+        *,
+        webhook_id: FromPath[UUID],
+        data: JSONBody[WebhookChange],
+        app_state: AppStateDep,
+        config_write: KeyedDep,
+    ) -> Response[WebhookEndpoint]:
         changes = data.changes()
         if "url" in changes:
             _checked(app_state, changes["url"])
         if "event_types" in changes:
             changes["event_types"] = [t.value for t in changes["event_types"]]
-        return await store.change(app_state.pool, webhook_id, changes)
+
+        async def work(conn: Queries) -> Response[WebhookEndpoint]:
+            return Response(await store.change(conn, webhook_id, changes))
+
+        return await config_write.answer(work)
 
     @post(
         "/{webhook_id:uuid}/secret",
@@ -120,9 +136,12 @@ class WebhookController(Controller):
         summary="A new signing secret (shown once); deliveries are signed with it from now on",
     )
     async def rotate(
-        self, webhook_id: FromPath[UUID], app_state: AppStateDep
-    ) -> WebhookEndpointWithSecret:
-        return await store.rotate_secret(app_state.pool, webhook_id)
+        self, webhook_id: FromPath[UUID], config_write: KeyedDep
+    ) -> Response[WebhookEndpointWithSecret]:
+        async def work(conn: Queries) -> Response[WebhookEndpointWithSecret]:
+            return Response(await store.rotate_secret(conn, webhook_id))
+
+        return await config_write.answer(work)
 
     @delete(
         "/{webhook_id:uuid}",
@@ -130,8 +149,12 @@ class WebhookController(Controller):
         opt=ADMIN,
         summary="Delete an endpoint and its deliveries",
     )
-    async def remove(self, webhook_id: FromPath[UUID], app_state: AppStateDep) -> None:
-        await store.delete(app_state.pool, webhook_id)
+    async def remove(self, webhook_id: FromPath[UUID], config_write: KeyedDep) -> Response[None]:
+        async def work(conn: Queries) -> Response[None]:
+            await store.delete(conn, webhook_id)
+            return Response(None, status_code=204)
+
+        return await config_write.answer(work)
 
     @get(
         "/{webhook_id:uuid}/deliveries",
@@ -170,6 +193,9 @@ class WebhookController(Controller):
         summary="Send a delivery again, now (with the same webhook-id)",
     )
     async def redeliver(
-        self, webhook_id: FromPath[UUID], delivery_id: FromPath[int], app_state: AppStateDep
-    ) -> WebhookDelivery:
-        return await store.redeliver(app_state.pool, webhook_id, delivery_id)
+        self, webhook_id: FromPath[UUID], delivery_id: DeliveryId, config_write: KeyedDep
+    ) -> Response[WebhookDelivery]:
+        async def work(conn: Queries) -> Response[WebhookDelivery]:
+            return Response(await store.redeliver(conn, webhook_id, delivery_id), status_code=202)
+
+        return await config_write.answer(work)

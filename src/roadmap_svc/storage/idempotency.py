@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import msgspec
 
@@ -92,7 +93,7 @@ def taken_params(claims: list[Claim]) -> dict[str, list[object]]:
     }
 
 
-async def find(pool: Pool, scope: str, key: str, ttl_seconds: float) -> KeyRecord | None:
+async def find(pool: Queries, scope: str, key: str, ttl_seconds: float) -> KeyRecord | None:
     row = await pool.fetchrow(
         f"SELECT fingerprint, status, headers, body FROM {IDEMPOTENCY_TABLE}"  # noqa: S608
         " WHERE scope = $1 AND key = $2 AND created_at > now() - make_interval(secs => $3)",
@@ -114,3 +115,35 @@ async def purge(pool: Pool, ttl_seconds: float) -> int:
         ttl_seconds,
     )
     return int(done.split()[-1])
+
+
+class Queries(Protocol):
+    """An asyncpg pool or connection: what the API's queries run on."""
+
+    # asyncpg's own signatures: any query parameters, rows as Records.
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...  # noqa: ANN401
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...  # noqa: ANN401
+    async def execute(self, query: str, *args: Any) -> str: ...  # noqa: ANN401
+
+
+async def claim_in(conn: Queries, key: IdempotencyKey, answer: StoredAnswer) -> None:
+    """Store a key and its answer in the caller's transaction (writes that are not events)."""
+    await conn.execute(
+        f"INSERT INTO {IDEMPOTENCY_TABLE} (scope, key, fingerprint, status, headers, body,"  # noqa: S608
+        " position) VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT (scope, key) DO UPDATE SET"
+        " fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,"
+        " headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = now()",
+        key.scope,
+        key.key,
+        key.fingerprint,
+        answer.status,
+        answer.headers,
+        answer.body,
+    )
+
+
+async def lock_key(conn: Queries, scope: str, key: str) -> None:
+    """Until the caller's transaction ends, others with this key wait (across processes)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))", scope, key
+    )

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import msgspec
 
 from roadmap_svc.domain.errors import NotFoundError
-from roadmap_svc.storage.pool import Pool
+from roadmap_svc.storage.idempotency import Queries
 from roadmap_svc.webhooks.events import public_type_names
 
 # The event types a filter may name: the stable names of every public event.
@@ -85,7 +85,7 @@ def _delivery(row: Any) -> WebhookDelivery:  # noqa: ANN401 - a Record
 
 
 async def register(
-    pool: Pool, url: str, event_types: list[str], description: str | None
+    pool: Queries, url: str, event_types: list[str], description: str | None
 ) -> WebhookEndpointWithSecret:
     """A new endpoint: it gets the events recorded from now on."""
     secret = new_secret()
@@ -105,14 +105,14 @@ async def register(
     return registered
 
 
-async def endpoints(pool: Pool) -> list[WebhookEndpoint]:
+async def endpoints(pool: Queries) -> list[WebhookEndpoint]:
     rows = await pool.fetch(
         f"SELECT {_ENDPOINT} FROM webhook_endpoints ORDER BY created_at, id"  # noqa: S608
     )
     return [_endpoint(row) for row in rows]
 
 
-async def endpoint(pool: Pool, endpoint_id: UUID) -> WebhookEndpoint:
+async def endpoint(pool: Queries, endpoint_id: UUID) -> WebhookEndpoint:
     row = await pool.fetchrow(
         f"SELECT {_ENDPOINT} FROM webhook_endpoints WHERE id = $1",  # noqa: S608
         endpoint_id,
@@ -122,7 +122,7 @@ async def endpoint(pool: Pool, endpoint_id: UUID) -> WebhookEndpoint:
     return _endpoint(row)
 
 
-async def change(pool: Pool, endpoint_id: UUID, changes: dict[str, Any]) -> WebhookEndpoint:
+async def change(pool: Queries, endpoint_id: UUID, changes: dict[str, Any]) -> WebhookEndpoint:
     """Change url, event types, description or enabled (enabling clears the reason)."""
     current = await endpoint(pool, endpoint_id)
     values = {**msgspec.structs.asdict(current), **changes}
@@ -146,7 +146,7 @@ async def change(pool: Pool, endpoint_id: UUID, changes: dict[str, Any]) -> Webh
     return _endpoint(row)
 
 
-async def rotate_secret(pool: Pool, endpoint_id: UUID) -> WebhookEndpointWithSecret:
+async def rotate_secret(pool: Queries, endpoint_id: UUID) -> WebhookEndpointWithSecret:
     secret = new_secret()
     row = await pool.fetchrow(
         "UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1"  # noqa: S608
@@ -161,14 +161,14 @@ async def rotate_secret(pool: Pool, endpoint_id: UUID) -> WebhookEndpointWithSec
     return rotated
 
 
-async def delete(pool: Pool, endpoint_id: UUID) -> None:
+async def delete(pool: Queries, endpoint_id: UUID) -> None:
     done = await pool.execute("DELETE FROM webhook_endpoints WHERE id = $1", endpoint_id)
     if done.endswith(" 0"):
         raise NotFoundError("webhook endpoint", endpoint_id)
 
 
 async def deliveries(
-    pool: Pool, endpoint_id: UUID, status: DeliveryStatus | None, after: int, limit: int
+    pool: Queries, endpoint_id: UUID, status: DeliveryStatus | None, after: int, limit: int
 ) -> list[WebhookDelivery]:
     await endpoint(pool, endpoint_id)  # 404 for an unknown endpoint
     rows = await pool.fetch(
@@ -182,7 +182,7 @@ async def deliveries(
     return [_delivery(row) for row in rows]
 
 
-async def redeliver(pool: Pool, endpoint_id: UUID, delivery_id: int) -> WebhookDelivery:
+async def redeliver(pool: Queries, endpoint_id: UUID, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now (delivered or failed ones too), with its own webhook-id."""
     row = await pool.fetchrow(
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()"  # noqa: S608

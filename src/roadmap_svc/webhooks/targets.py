@@ -14,15 +14,19 @@ class TargetRefusedError(Exception):
 
 
 def check_target(url: str, *, allow_private: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:  # e.g. a port out of range, a bracket left open
+        raise TargetRefusedError(f"not a URL: {exc}") from None
+    if parts.scheme not in {"http", "https"} or not host:
         raise TargetRefusedError("a webhook URL is http:// or https:// with a host")
     if allow_private:
         return
     try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise TargetRefusedError(f"{parts.hostname} does not resolve: {exc}") from None
+        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:  # no such name, or not one IDNA can write
+        raise TargetRefusedError(f"{host} does not resolve: {exc}") from None
     for *_, address in found:
         ip = ipaddress.ip_address(address[0])
         if not ip.is_global or ip.is_multicast:
