@@ -102,6 +102,24 @@ def serve(
         Path(log.name).unlink()
 
 
+@contextmanager
+def worker(target: DatabaseTarget) -> Iterator[psutil.Process]:
+    """`roadmap-svc worker` (the views and webhooks, apart from the API) in its own process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")}
+    env |= {"ROADMAP_DATABASE_URL": target.dsn, "ROADMAP_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "roadmap_svc.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield psutil.Process(process.pid)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def load(service: Service, plan: list[list[dict[str, Any]]], seconds: float) -> dict[str, Any]:
     """Run bench/load.py in its own process; its report, with the service's CPU added."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:

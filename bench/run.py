@@ -19,6 +19,7 @@ P7  one HTTP write (one client, sequential) ÷ the same command on the applicati
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -30,7 +31,16 @@ import httpx
 import read_side
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from harness import ROUNDS, TOKEN, Service, bench_database, load, median_round, serve
+from harness import (
+    ROUNDS,
+    TOKEN,
+    Service,
+    bench_database,
+    load,
+    median_round,
+    serve,
+    worker,
+)
 
 from roadmap_svc.application import DecisionInput, RoadmapApplication
 from roadmap_svc.domain.lifecycle import DecisionKind
@@ -302,6 +312,57 @@ def loads(
 # ---- the report ----------------------------------------------------------------------------
 
 
+def write_path_measures(
+    args: argparse.Namespace, only: set[str], target: DatabaseTarget
+) -> float | None:
+    """P1 and P7, in alternating rounds with the baseline; P1's rate, if measured."""
+    p1_rate: float | None = None
+    # The disk's fsync latency drifts over minutes on shared machines: measure the
+    # baseline and each measure in alternating rounds, and report the median round.
+    rounds: list[dict[str, Any]] = []
+    command = ("-m", "roadmap_svc.cli", "api" if args.split else "serve")
+    views = worker(target) if args.split else contextlib.nullcontext()
+    if args.split:
+        print("P1 and P7: `api`, with the views and webhooks in a `worker` process")
+    with views, serve(target, command=command) as service:
+        for _ in range(ROUNDS):
+            base_rate, base_median = library_saves(target, args.seconds / ROUNDS)
+            rounds.append({"base_rate": base_rate, "base_median": base_median})
+            if "P1" in only:
+                rounds[-1]["p1"] = load(
+                    service,
+                    writing_clients(service, args.clients),
+                    args.seconds / ROUNDS,
+                )
+            if "P7" in only:
+                rounds[-1]["p7_http"] = load(
+                    service, writing_clients(service, 1), args.seconds / ROUNDS
+                )
+                # On the application, while the service (and its projection) runs.
+                rounds[-1]["p7_direct"] = statistics.median(
+                    direct_commands(target, max(args.n // ROUNDS, 20))
+                )
+    for n, r in enumerate(rounds, start=1):
+        print(
+            f"round {n}: baseline {r['base_rate']:.0f}/s"
+            + (f", P1 {r['p1']['rate']:.0f}/s" if "p1" in r else "")
+            + (
+                f", P7 {r['p7_http']['p50_ms']:.2f} / {r['p7_direct'] * 1000:.2f} ms"
+                if "p7_http" in r
+                else ""
+            )
+        )
+    if "P1" in only:
+        middle = median_round(rounds, lambda r: r["p1"]["rate"] / r["base_rate"])
+        _print_baseline(middle)
+        report_p1(middle["p1"], middle["base_rate"], args.clients)
+        p1_rate = float(middle["p1"]["rate"])
+    if "P7" in only:
+        middle = median_round(rounds, lambda r: r["p7_http"]["p50_ms"] / 1000 / r["p7_direct"])
+        report_p7(middle["p7_http"], middle["p7_direct"])
+    return p1_rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=15.0, help="load, all rounds (P1, P7)")
@@ -310,6 +371,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000, help="long history (P5)")
     parser.add_argument("--only", default="P1,P2,P3,P4,P5,P7", help="which, e.g. P1,P7")
     parser.add_argument("--log-events", type=int, default=100_000, help="log to rebuild (P4)")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="P1 and P7 against `api` with the views in a `worker` process, not `serve`",
+    )
     args = parser.parse_args()
     only = set(args.only.upper().split(","))
     p1_rate: float | None = None
@@ -320,47 +386,7 @@ def main() -> None:
         print("measured in this same run. The load generator runs in its own process.")
         print()
         if only & {"P1", "P7"}:
-            # The disk's fsync latency drifts over minutes on shared machines: measure the
-            # baseline and each measure in alternating rounds, and report the median round.
-            rounds: list[dict[str, Any]] = []
-            with serve(target) as service:
-                for _ in range(ROUNDS):
-                    base_rate, base_median = library_saves(target, args.seconds / ROUNDS)
-                    rounds.append({"base_rate": base_rate, "base_median": base_median})
-                    if "P1" in only:
-                        rounds[-1]["p1"] = load(
-                            service,
-                            writing_clients(service, args.clients),
-                            args.seconds / ROUNDS,
-                        )
-                    if "P7" in only:
-                        rounds[-1]["p7_http"] = load(
-                            service, writing_clients(service, 1), args.seconds / ROUNDS
-                        )
-                        # On the application, while the service (and its projection) runs.
-                        rounds[-1]["p7_direct"] = statistics.median(
-                            direct_commands(target, max(args.n // ROUNDS, 20))
-                        )
-            for n, r in enumerate(rounds, start=1):
-                print(
-                    f"round {n}: baseline {r['base_rate']:.0f}/s"
-                    + (f", P1 {r['p1']['rate']:.0f}/s" if "p1" in r else "")
-                    + (
-                        f", P7 {r['p7_http']['p50_ms']:.2f} / {r['p7_direct'] * 1000:.2f} ms"
-                        if "p7_http" in r
-                        else ""
-                    )
-                )
-            if "P1" in only:
-                middle = median_round(rounds, lambda r: r["p1"]["rate"] / r["base_rate"])
-                _print_baseline(middle)
-                report_p1(middle["p1"], middle["base_rate"], args.clients)
-                p1_rate = float(middle["p1"]["rate"])
-            if "P7" in only:
-                middle = median_round(
-                    rounds, lambda r: r["p7_http"]["p50_ms"] / 1000 / r["p7_direct"]
-                )
-                report_p7(middle["p7_http"], middle["p7_direct"])
+            p1_rate = write_path_measures(args, only, target)
         if "P5" in only:
             # Exactly at a snapshot, half an interval past one (typical), and just before the
             # next one (worst).
