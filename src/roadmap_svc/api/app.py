@@ -21,6 +21,7 @@ from roadmap_svc.api.contract import render_plugins
 from roadmap_svc.api.decision_log import DecisionLogController
 from roadmap_svc.api.decisions import DecisionController
 from roadmap_svc.api.dependencies import DEPENDENCIES
+from roadmap_svc.api.event_feed import EventFeedController
 from roadmap_svc.api.external_refs import ExternalRefController, ExternalRefLinkController
 from roadmap_svc.api.header_limits import bounded_headers
 from roadmap_svc.api.health import HealthController
@@ -121,6 +122,7 @@ def create_app(
             ProgressController,
             StreamController,
             WebhookController,
+            EventFeedController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[bounded_headers, allow_every_method, authentication_middleware()],

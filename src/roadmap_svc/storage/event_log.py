@@ -1,5 +1,6 @@
 """Reads of the event store itself: one aggregate's events with their global positions
-(async, for the API), and the log in position order (for runners and rebuilds)."""
+(async, for the API), and the log in position order (async for the event feed; sync for
+runners and rebuilds)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ ORDER BY notification_id
 LIMIT %s
 """  # noqa: S608 - constant
 
+LOG_AFTER = f"""
+SELECT notification_id, originator_id, originator_version, topic, state
+FROM {EVENTS_TABLE}
+WHERE notification_id > $1
+ORDER BY notification_id
+LIMIT $2
+"""  # noqa: S608 - constant
+
 _mapper = MsgspecMapper()
 
 
@@ -59,6 +68,25 @@ async def aggregate_events(pool: Pool, aggregate_id: UUID) -> Sequence[Positione
         domain_event = _mapper.to_domain_event(
             StoredEvent(
                 originator_id=aggregate_id,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+        )
+        if not isinstance(domain_event, Aggregate.Event):  # pragma: no cover - all ours are
+            raise TypeError(f"unexpected event type {type(domain_event).__qualname__}")
+        found.append(PositionedEvent(domain_event, row["notification_id"]))
+    return found
+
+
+async def log_after(pool: Pool, position: int, limit: int) -> Sequence[PositionedEvent]:
+    """The log after a position, in order (gap-free: commit order is position order)."""
+    rows = await pool.fetch(LOG_AFTER, position, limit)
+    found: list[PositionedEvent] = []
+    for row in rows:
+        domain_event = _mapper.to_domain_event(
+            StoredEvent(
+                originator_id=row["originator_id"],
                 originator_version=row["originator_version"],
                 topic=row["topic"],
                 state=bytes(row["state"]),
