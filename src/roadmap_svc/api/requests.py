@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
@@ -106,10 +107,7 @@ class Write:
         scope, key = self.meta.actor, self.idempotency_key
         ttl = state.settings.idempotency_key_hours * 3600
         request_fingerprint = await idempotency.fingerprint(self.request)
-        if (scope, key) in state.keys_in_flight:
-            raise idempotency.in_flight()
-        state.keys_in_flight.add((scope, key))
-        try:
+        with _handling(state, scope, key):
             record = await stored_keys.find(state.pool, scope, key, ttl)
             if record is None:
                 claim = IdempotencyKey(scope, key, request_fingerprint, ttl)
@@ -127,8 +125,6 @@ class Write:
                         raise idempotency.in_flight() from None
             # The replayed body is R, as the JSON the first answer sent.
             return cast("Response[R]", idempotency.replay(record, request_fingerprint))
-        finally:
-            state.keys_in_flight.discard((scope, key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +148,7 @@ class ConfigWrite:
         scope, key = principal.name, self.idempotency_key
         ttl = state.settings.idempotency_key_hours * 3600
         request_fingerprint = await idempotency.fingerprint(self.request)
-        if (scope, key) in state.keys_in_flight:
-            raise idempotency.in_flight()
-        state.keys_in_flight.add((scope, key))
-        try:
+        with _handling(state, scope, key):
             async with state.pool.acquire() as conn, conn.transaction():
                 await stored_keys.lock_key(conn, scope, key)
                 record = await stored_keys.find(conn, scope, key, ttl)
@@ -165,8 +158,18 @@ class ConfigWrite:
                     await stored_keys.claim_in(conn, claim, idempotency.stored(response))
                     return response
             return cast("Response[R]", idempotency.replay(record, request_fingerprint))
-        finally:
-            state.keys_in_flight.discard((scope, key))
+
+
+@contextmanager
+def _handling(state: AppState, scope: str, key: str) -> Iterator[None]:
+    """While this process handles a write under a key: the same key again is 409."""
+    if (scope, key) in state.keys_in_flight:
+        raise idempotency.in_flight()
+    state.keys_in_flight.add((scope, key))
+    try:
+        yield
+    finally:
+        state.keys_in_flight.discard((scope, key))
 
 
 def provide_config_write(

@@ -63,36 +63,24 @@ class PositionedEvent:
 
 async def aggregate_events(pool: Pool, aggregate_id: UUID) -> Sequence[PositionedEvent]:
     rows = await pool.fetch(SELECT_AGGREGATE_EVENTS, aggregate_id)
-    found: list[PositionedEvent] = []
-    for row in rows:
-        domain_event = _mapper.to_domain_event(
-            StoredEvent(
-                originator_id=aggregate_id,
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-        )
-        if not isinstance(domain_event, Aggregate.Event):  # pragma: no cover - all ours are
-            raise TypeError(f"unexpected event type {type(domain_event).__qualname__}")
-        found.append(PositionedEvent(domain_event, row["notification_id"]))
-    return found
+    return [_positioned(row, aggregate_id) for row in rows]
 
 
 async def log_after(pool: Pool, position: int, limit: int) -> Sequence[PositionedEvent]:
     """The log after a position, in order (gap-free: commit order is position order)."""
     rows = await pool.fetch(LOG_AFTER, position, limit)
-    found: list[PositionedEvent] = []
-    for row in rows:
-        domain_event = _mapper.to_domain_event(
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
+    return [_positioned(row, row["originator_id"]) for row in rows]
+
+
+def _positioned(row: Any, originator_id: UUID) -> PositionedEvent:  # noqa: ANN401 - a Record
+    domain_event = _mapper.to_domain_event(
+        StoredEvent(
+            originator_id=originator_id,
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
         )
-        if not isinstance(domain_event, Aggregate.Event):  # pragma: no cover - all ours are
-            raise TypeError(f"unexpected event type {type(domain_event).__qualname__}")
-        found.append(PositionedEvent(domain_event, row["notification_id"]))
-    return found
+    )
+    if not isinstance(domain_event, Aggregate.Event):  # pragma: no cover - all ours are
+        raise TypeError(f"unexpected event type {type(domain_event).__qualname__}")
+    return PositionedEvent(domain_event, row["notification_id"])
