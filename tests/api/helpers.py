@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
@@ -69,3 +72,12 @@ async def head_position(client: Client) -> int:
     response = await client.get("/readyz")
     position: int = response.json()["event_store_position"]
     return position
+
+
+async def eventually(condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+    """Wait (bounded) until the condition holds, without blocking the event loop: the test
+    client's app runs on it, background tasks included."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.05)

@@ -14,7 +14,7 @@ from roadmap_svc.api.app import create_app
 from roadmap_svc.api.rate_limits import RateLimiter
 from roadmap_svc.domain.roles import Role
 from roadmap_svc.storage.database import DatabaseTarget
-from tests.api.helpers import Client, assert_problem
+from tests.api.helpers import Client, assert_problem, eventually
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.contract_check import conforming
 
@@ -46,14 +46,6 @@ def _counted(database: DatabaseTarget, scope: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def _until_counted(database: DatabaseTarget, count: int) -> None:
-    # The apps run on this test's event loop: wait without blocking their syncs.
-    deadline = time.monotonic() + 10
-    while _counted(database, "admin") != count:
-        assert time.monotonic() < deadline, f"the processes did not share a count of {count}"
-        await asyncio.sleep(0.05)
-
-
 def test_a_token_over_its_minute_is_refused_until_the_next() -> None:
     limiter = RateLimiter(per_minute=3)
     minute = 1_800_000_000.0 - 1_800_000_000.0 % 60
@@ -75,9 +67,9 @@ async def test_two_processes_share_one_limit(
         await asyncio.sleep(61 - time.time() % 60)
     for _ in range(4):
         assert (await first.get("/v1/teams")).status_code == 200
-    await _until_counted(database, 4)
+    await eventually(lambda: _counted(database, "admin") == 4, "the first did not share", 10)
     assert (await second.get("/v1/teams")).status_code == 200
-    await _until_counted(database, 5)
+    await eventually(lambda: _counted(database, "admin") == 5, "the second did not share", 10)
     answers = [(await second.get("/v1/teams")).status_code for _ in range(3)]
     assert answers == [200, 429, 429]  # 4 + 1 + 1 = LIMIT; the rest wait for the next minute
     refused = await second.get("/v1/teams")

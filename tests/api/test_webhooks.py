@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 from roadmap_svc.api.app import create_app
 from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.webhooks.dispatcher import backoff
-from tests.api.helpers import Client, assert_problem, proposal
+from tests.api.helpers import Client, assert_problem, eventually, proposal
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.contract_check import conforming
 from tests.e2e.webhook_receiver import Received, receiver
@@ -42,13 +42,6 @@ def listening() -> Iterator[tuple[Received, str]]:
         yield received, url
 
 
-async def _until(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + BOUND_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.05)  # the app runs on this loop: never block it
-
-
 async def test_an_endpoint_gets_each_event_signed_once_with_its_secret(
     hooks: Client, listening: tuple[Received, str]
 ) -> None:
@@ -67,7 +60,7 @@ async def test_an_endpoint_gets_each_event_signed_once_with_its_secret(
         f"/v1/initiatives/{created['id']}/decisions",
         json={"kind": "approve", "quarter": "2027-Q1", "rationale": "go"},
     )  # not a type it asked for
-    await _until(lambda: received.positions() == {created["position"]}, "no delivery")
+    await eventually(lambda: received.positions() == {created["position"]}, "no delivery")
 
     (body,) = received.verified[f"msg_{created['position']}"]
     assert body["type"] == "InitiativeProposed"
@@ -89,14 +82,16 @@ async def test_an_endpoint_gets_each_event_signed_once_with_its_secret(
     # Redelivery on request: the same message again, with the same webhook-id.
     again = await hooks.post(f"/v1/webhooks/{endpoint['id']}/deliveries/{delivery['id']}/redeliver")
     assert again.status_code == 202
-    await _until(lambda: len(received.verified[f"msg_{created['position']}"]) == 2, "no redelivery")
+    await eventually(
+        lambda: len(received.verified[f"msg_{created['position']}"]) == 2, "no redelivery"
+    )
 
     # A rotated secret signs what is sent from then on; the old one no longer verifies.
     rotated = (await hooks.post(f"/v1/webhooks/{endpoint['id']}/secret")).json()
     assert rotated["secret"] != endpoint["secret"]
     received.secret = rotated["secret"]
     second = (await hooks.post("/v1/initiatives", json=proposal())).json()
-    await _until(lambda: second["position"] in received.positions(), "nothing after rotation")
+    await eventually(lambda: second["position"] in received.positions(), "nothing after rotation")
     assert received.forged == []
 
 

@@ -16,6 +16,11 @@ ADMIN_TOKEN = "e2e-admin-token-0123456789"
 START_SECONDS = 60.0
 
 
+def embedded_dsn(data_dir: Path) -> str:
+    """The embedded server of a data directory (it listens only on a Unix socket there)."""
+    return f"postgresql://postgres@/roadmap?host={data_dir.resolve() / 'pgdata'}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 
 from roadmap_svc.projections.initiative_summary import fold
 from roadmap_svc.storage.transcoder import MsgspecMapper
-from tests.e2e.serve_process import ServeProcess, free_port
+from tests.e2e.serve_process import ServeProcess, embedded_dsn, free_port
 
 WRITES_BEFORE_KILL = 40
 
@@ -125,7 +125,7 @@ def test_kill_9_mid_write_loses_nothing_and_the_view_matches_a_replay(tmp_path: 
             while client.get("/readyz").json()["projections"][0]["lag"] > 0:
                 assert time.monotonic() < deadline, "projection did not catch up"
                 time.sleep(0.05)
-        dsn = _embedded_dsn(data_dir)
+        dsn = embedded_dsn(data_dir)
         view, replay, head, tracked = _view_and_replay(dsn)
         assert tracked == head
         assert view == replay
@@ -133,8 +133,3 @@ def test_kill_9_mid_write_loses_nothing_and_the_view_matches_a_replay(tmp_path: 
     finally:
         assert second.stop() == 0, second.log.read_text()
     assert _postgres_for(data_dir / "pgdata") == [], "embedded PostgreSQL left running"
-
-
-def _embedded_dsn(data_dir: Path) -> str:
-    # The embedded server listens only on a Unix socket inside its data directory.
-    return f"postgresql://postgres@/roadmap?host={data_dir.resolve() / 'pgdata'}"

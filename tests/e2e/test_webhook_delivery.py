@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.e2e.serve_process import ServeProcess, free_port
+from tests.e2e.serve_process import ServeProcess, embedded_dsn, free_port
 from tests.e2e.webhook_receiver import Received, receiver
 
 pytestmark = pytest.mark.extended
@@ -26,10 +26,6 @@ WEBHOOK_ENV = {
 }
 INITIATIVES = 30
 BOUND_SECONDS = 90.0
-
-
-def _dsn(data_dir: Path) -> str:
-    return f"postgresql://postgres@/roadmap?host={data_dir.resolve() / 'pgdata'}"
 
 
 def _write(client: httpx.Client, n: int) -> None:
@@ -58,7 +54,7 @@ def test_a_flaky_receiver_gets_every_event_signed_across_a_killed_dispatcher(
     api = ServeProcess(data_dir, free_port(), WEBHOOK_ENV, command="api")
     api.wait_healthy()
     worker = ServeProcess(data_dir, free_port(), WEBHOOK_ENV, command="worker")
-    dsn = _dsn(data_dir)
+    dsn = embedded_dsn(data_dir)
     try:
         with receiver(received) as url, api.client() as client:
             registered = client.post("/v1/webhooks", json={"url": url})

@@ -20,18 +20,13 @@ import pytest
 from roadmap_svc.projections import initiative_summary
 from roadmap_svc.projections.registry import VIEWS
 from roadmap_svc.projections.runner import LOCK_NAMESPACE, RUNNER_APPLICATION_NAME
-from tests.e2e.serve_process import ServeProcess, free_port
+from tests.e2e.serve_process import ServeProcess, embedded_dsn, free_port
 from tests.projections.view_helpers import replayed, stored_view, until_tracked
 
 pytestmark = pytest.mark.extended
 
 FAILOVER_SECONDS = 5.0
 WRITERS = 4
-
-
-def _dsn(data_dir: Path) -> str:
-    # The embedded server listens only on a Unix socket inside its data directory.
-    return f"postgresql://postgres@/roadmap?host={data_dir.resolve() / 'pgdata'}"
 
 
 def _active(dsn: str) -> dict[str, int]:
@@ -58,7 +53,7 @@ def topology(tmp_path: Path) -> Iterator[tuple[list[ServeProcess], list[ServePro
     apis = [first, ServeProcess(data_dir, free_port(), command="api")]
     apis[1].wait_healthy()
     workers = [ServeProcess(data_dir, free_port(), command="worker") for _ in range(2)]
-    dsn = _dsn(data_dir)
+    dsn = embedded_dsn(data_dir)
     deadline = time.monotonic() + 60
     while len(_active(dsn)) < len(VIEWS):
         assert time.monotonic() < deadline, "the workers did not take the views"

@@ -1,6 +1,7 @@
 """A local webhook receiver for tests: verifies every delivery's Standard Webhooks signature
 with the `standardwebhooks` package, and can fail at random (500, 429, too slow to answer,
-slow but fine) as real receivers do; on a path ending in /gone it answers 410."""
+slow but fine) as real receivers do, up to `max_failures` times a message; on a path ending
+in /gone it answers 410."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class Received:
     verified: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # webhook-id -> bodies
     forged: list[str] = field(default_factory=list)  # deliveries whose signature failed
     answers: dict[int, int] = field(default_factory=dict)  # status -> how many
+    failed: dict[str, int] = field(default_factory=dict)  # webhook-id -> failures dealt
+    max_failures: int = 3  # per message, so that its retries (backing off) end in time
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def positions(self) -> set[int]:
@@ -41,7 +44,11 @@ def _handler(received: Received) -> type[BaseHTTPRequestHandler]:  # noqa: C901 
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             if self.path.endswith("/gone"):
                 return self._answer(410)  # "stop sending": the endpoint is to be disabled
-            if received.flaky and self._fail():
+            message = self.headers.get("webhook-id", "?")
+            failures = received.failed.get(message, 0)
+            if received.flaky and failures < received.max_failures and self._fail():
+                with received.lock:
+                    received.failed[message] = failures + 1
                 return None
             headers = dict(self.headers.items())
             try:

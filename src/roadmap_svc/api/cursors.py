@@ -7,6 +7,7 @@ digits hold any position PostgreSQL's bigint can.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
 
@@ -63,6 +64,12 @@ def link_header(following: NextPage | None) -> dict[str, str]:
     return {"Link": f'<{following.link}>; rel="next"'} if following else {}
 
 
-def paged(page: T, following: NextPage | None) -> Response[T]:
-    """A JSON page, with its next page in the body and in a Link header."""
-    return Response(page, headers=link_header(following))
+def paged(page: Callable[..., T], items: Sequence[Any], following: NextPage | None) -> Response[T]:
+    """A JSON page of these items (a page struct: items, next_cursor, next), with its next
+    page in the body and in a Link header."""
+    body = page(
+        items=list(items),
+        next_cursor=following.cursor if following else None,
+        next=following.link if following else None,
+    )
+    return Response(body, headers=link_header(following))

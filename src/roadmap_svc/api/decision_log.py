@@ -80,11 +80,4 @@ class DecisionLogController(Controller):
             return cast(
                 "Response[DecisionPage]", csv_response(rows, fields_of(Decision), following)
             )
-        return paged(
-            DecisionPage(
-                items=rows,
-                next_cursor=following.cursor if following else None,
-                next=following.link if following else None,
-            ),
-            following,
-        )
+        return paged(DecisionPage, rows, following)

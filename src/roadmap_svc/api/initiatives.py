@@ -90,14 +90,7 @@ class InitiativeController(Controller):
             return cast(
                 "Response[schemas.InitiativePage]", csv_response(items, SUMMARY_FIELDS, following)
             )
-        return paged(
-            schemas.InitiativePage(
-                items=items,
-                next_cursor=following.cursor if following else None,
-                next=following.link if following else None,
-            ),
-            following,
-        )
+        return paged(schemas.InitiativePage, items, following)
 
     @get(
         "/{initiative_id:uuid}",

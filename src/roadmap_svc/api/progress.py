@@ -128,11 +128,4 @@ class ProgressController(Controller):
         if wants_csv(request):
             fields = [f for f in fields_of(InitiativeProgress) if f != "milestone_progress"]
             return cast("Response[ProgressPage]", csv_response(items, fields, following))
-        return paged(
-            ProgressPage(
-                items=items,
-                next_cursor=following.cursor if following else None,
-                next=following.link if following else None,
-            ),
-            following,
-        )
+        return paged(ProgressPage, items, following)

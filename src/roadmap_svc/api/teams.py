@@ -111,14 +111,7 @@ class TeamController(Controller):
             return cast(
                 "Response[ps.TeamList]", csv_response(teams, fields_of(TeamOverview), following)
             )
-        return paged(
-            ps.TeamList(
-                items=teams,
-                next_cursor=following.cursor if following else None,
-                next=following.link if following else None,
-            ),
-            following,
-        )
+        return paged(ps.TeamList, teams, following)
 
     @get(
         "/{team_id:uuid}",

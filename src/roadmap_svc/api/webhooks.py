@@ -4,6 +4,7 @@ and ask for one again. What is sent is in the OpenAPI document's `webhooks` sect
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -65,9 +66,10 @@ class DeliveryPage(msgspec.Struct, kw_only=True):
     next: str | None  # the next page's link (also in the `Link` header)
 
 
-def _checked(state: AppState, url: str) -> str:
-    try:
-        check_target(url, allow_private=state.settings.webhook_allow_private_targets)
+async def _checked(state: AppState, url: str) -> str:
+    allow_private = state.settings.webhook_allow_private_targets
+    try:  # resolving the host blocks: not on the event loop
+        await asyncio.to_thread(check_target, url, allow_private=allow_private)
     except TargetRefusedError as exc:
         raise problem(
             "webhook-target-refused",
@@ -85,7 +87,7 @@ class WebhookController(Controller):
     async def register(
         self, *, data: JSONBody[WebhookRegister], app_state: AppStateDep, config_write: KeyedDep
     ) -> Response[WebhookEndpointWithSecret]:
-        url = _checked(app_state, data.url)
+        url = await _checked(app_state, data.url)
         types = [t.value for t in data.event_types]
 
         async def work(conn: Queries) -> Response[WebhookEndpointWithSecret]:
@@ -119,7 +121,7 @@ class WebhookController(Controller):
     ) -> Response[WebhookEndpoint]:
         changes = data.changes()
         if "url" in changes:
-            _checked(app_state, changes["url"])
+            await _checked(app_state, changes["url"])
         if "event_types" in changes:
             changes["event_types"] = [t.value for t in changes["event_types"]]
 
@@ -176,14 +178,7 @@ class WebhookController(Controller):
             app_state.pool, webhook_id, status, decode_cursor(cursor), limit + 1
         )
         following = next_page(request, found[limit - 1].id) if len(found) > limit else None
-        return paged(
-            DeliveryPage(
-                items=found[:limit],
-                next_cursor=following.cursor if following else None,
-                next=following.link if following else None,
-            ),
-            following,
-        )
+        return paged(DeliveryPage, found[:limit], following)
 
     @post(
         "/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver",
