@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Bounded wait of a read that asks for at least a given event position.
     read_wait_seconds: Annotated[float, msgspec.Meta(ge=0, le=30)] = 2.0
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
+    # The longest wait for a pooled connection, a new connection or (twice this) a statement:
+    # past it the request answers 503 with Retry-After, never hangs.
+    db_timeout_seconds: Annotated[float, msgspec.Meta(ge=0.5, le=120)] = 5.0
     # Aggregates kept in memory between commands (0: off); reads bring them up to date.
     aggregate_cache_size: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 1000
     # A snapshot of an aggregate every this many events (0: none), so loads stay short.

@@ -66,9 +66,10 @@ def create_app(
             pool_size=settings.db_pool_size,
             aggregate_cache_size=settings.aggregate_cache_size,
             snapshot_interval=settings.snapshot_interval,
+            connect_timeout=settings.db_timeout_seconds,
         )
         application = await asyncio.to_thread(RoadmapApplication, env)
-        pool = await create_pool(target, settings.db_pool_size)
+        pool = await create_pool(target, settings.db_pool_size, settings.db_timeout_seconds)
         state = AppState(
             settings=settings,
             application=application,

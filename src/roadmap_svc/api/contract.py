@@ -246,14 +246,14 @@ def _statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
     parameters = handler.parsed_fn_signature.parameters
     roles: frozenset[Role] | None = handler.opt.get(ROLES_KEY)
     statuses = {400, 431, 500}  # a bad parameter or header; too many headers; a bug
-    if roles is not None:
-        statuses |= {401, 429} if roles == _ALL_ROLES else {401, 403, 429}
+    if roles is not None:  # behind a token: it reaches the database, which may be away (503)
+        statuses |= {401, 429, 503} if roles == _ALL_ROLES else {401, 403, 429, 503}
     if "{" in path:
         statuses.add(404)
     if "data" in parameters:
         statuses |= {413, 415}
     if _writes(handler):
-        statuses |= {409, 422, 503}
+        statuses |= {409, 422}
     if _keyed(handler):
         statuses |= {409, 422}  # the key in flight, or reused for another request
     if "write" in parameters:  # reads If-Match

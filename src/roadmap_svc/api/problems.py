@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any, NamedTuple
 
+import asyncpg
+import psycopg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 
 from roadmap_svc.api.patterns import HEADERS, MEANINGS
 from roadmap_svc.domain import errors
-from roadmap_svc.storage.group_commit import CommitFailedError
+from roadmap_svc.storage.availability import DatabaseUnavailableError
+from roadmap_svc.storage.group_commit import CommitFailedError, CommitOutcomeUnknownError
 
 logger = logging.getLogger(__name__)
 TYPE_PREFIX = "urn:roadmap-svc:problem:"
+RETRY_AFTER_SECONDS = "1"  # a restart of PostgreSQL or a busy pool: seconds, not minutes
 
 
 class ProblemType(NamedTuple):
@@ -128,6 +132,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "storage-unavailable": ProblemType(
         503, "Storage unavailable", "Nothing was recorded: retry after `Retry-After` seconds."
     ),
+    "outcome-unknown": ProblemType(
+        503,
+        "Write outcome unknown",
+        "The database went away during the commit: the write may be recorded. Retry with the "
+        "same Idempotency-Key (its answer is replayed if it was), or read before retrying.",
+    ),
     "projection-lagging": ProblemType(
         503, "View not caught up yet", "The view has not reached `min_position` yet: retry."
     ),
@@ -230,11 +240,18 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     return problem(kind, detail, headers=exc.headers, status=exc.status_code, **extra)
 
 
-def from_storage_error(exc: CommitFailedError) -> ProblemDetailsException:
+def from_storage_error(exc: Exception) -> ProblemDetailsException:
+    """The database is down, restarting, stalled or out of free connections: 503 at once."""
+    if isinstance(exc, CommitOutcomeUnknownError):
+        return problem("outcome-unknown", str(exc), headers={"Retry-After": RETRY_AFTER_SECONDS})
+    if isinstance(exc, TimeoutError):  # asyncpg: no pooled connection free, or a slow statement
+        exc = DatabaseUnavailableError("the database did not answer in time")
+    elif not isinstance(exc, CommitFailedError | DatabaseUnavailableError):
+        exc = DatabaseUnavailableError(f"the database is unreachable ({type(exc).__name__})")
     return problem(
         "storage-unavailable",
-        f"nothing was recorded: {exc}; retry shortly",
-        headers={"Retry-After": "1"},
+        f"nothing was done: {exc}; retry shortly",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
 
 
@@ -284,5 +301,14 @@ def problem_details_config() -> ProblemDetailsConfig:
             HTTPException: from_http_exception,
             errors.DomainError: from_domain_error,
             CommitFailedError: from_storage_error,
+            CommitOutcomeUnknownError: from_storage_error,
+            DatabaseUnavailableError: from_storage_error,
+            # the query side (asyncpg): connection refused or lost, server starting, timeouts
+            OSError: from_storage_error,
+            asyncpg.PostgresConnectionError: from_storage_error,
+            asyncpg.InterfaceError: from_storage_error,
+            asyncpg.CannotConnectNowError: from_storage_error,
+            asyncpg.AdminShutdownError: from_storage_error,
+            psycopg.OperationalError: from_storage_error,
         },
     )

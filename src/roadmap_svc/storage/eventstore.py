@@ -22,6 +22,7 @@ def eventsourcing_env(
     create_table: bool = False,
     aggregate_cache_size: int = 0,
     snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
 ) -> dict[str, str]:
     return {
         # Read by our unit of work, not by the library (whose repository cache stays off).
@@ -34,7 +35,8 @@ def eventsourcing_env(
         "POSTGRES_PORT": str(target.port),
         "POSTGRES_USER": target.user,
         "POSTGRES_PASSWORD": target.password,
-        "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT_SECONDS),
+        # Also the longest wait for a free pooled connection (then a 503).
+        "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(connect_timeout))),
         "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_SECONDS),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),

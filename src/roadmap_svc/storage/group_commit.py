@@ -38,6 +38,12 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 
 from roadmap_svc.storage import idempotency
+from roadmap_svc.storage.availability import (
+    CONNECTION_ERRORS,
+    availability_of,
+    fresh_connection,
+    pool_exhausted,
+)
 from roadmap_svc.storage.idempotency import Claim, IdempotencyKeyUsedError
 
 logger = logging.getLogger(__name__)
@@ -88,14 +94,6 @@ WHERE (originator_id, originator_version) IN (
 """
 
 
-_CONNECTION_ERRORS = (
-    psycopg.OperationalError,  # lost connection, lock timeout, server shutting down
-    psycopg.InterfaceError,
-    persistence.OperationalError,  # the same, as the library's pool reports them
-    persistence.InterfaceError,
-)
-
-
 _EVENT_PARAMS = ("commands", "ids", "versions", "topics", "states")
 _PARAMS = (*_EVENT_PARAMS, "read_commands", "read_ids", "read_versions")
 
@@ -106,6 +104,11 @@ class CommitConflictError(Exception):
 
 class CommitFailedError(Exception):
     """The database could not store the batch (unreachable, lock timeout); nothing was stored."""
+
+
+class CommitOutcomeUnknownError(Exception):
+    """The connection was lost during the commit and the database did not answer after: the
+    batch may or may not be stored. Retrying with the same Idempotency-Key is safe."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,7 @@ class GroupCommitter:
         self, datastore: PostgresDatastore, events_table: str, snapshots_table: str | None
     ) -> None:
         self._datastore = datastore
+        self._gate = availability_of(datastore)
         events = sql.Identifier(events_table)
         # Rendered once: psycopg caches the conversion of plain strings, not of sql.Composed.
         self._insert = _render(sql.SQL(_INSERT).format(events=events))
@@ -222,15 +226,22 @@ class GroupCommitter:
             admitted = _admit(batch)
             if not admitted:
                 return
+            if not self._gate.is_up:  # known down: refuse now, not after the connect timeout
+                _fail(admitted, CommitFailedError("the database is unreachable"))
+                return
             self.batches += 1
             self.commands += len(admitted)
             stored: dict[tuple[UUID, int], int] | None
             try:
                 stored = self._insert_batch(admitted)
-            except _CONNECTION_ERRORS as exc:
+            except CONNECTION_ERRORS as exc:
                 if _lock_timeout(exc):  # nothing was stored: say so, without a long retry
                     _fail(admitted, CommitFailedError("the event store is busy (lock timeout)"))
                     return
+                if pool_exhausted(exc):  # no connection, so nothing was sent
+                    _fail(admitted, CommitFailedError("no database connection was free in time"))
+                    return
+                self._gate.failed(exc)
                 # The commit may or may not have happened: read back what was stored, on a
                 # connection that works (one found dead suggests the others are too).
                 logger.warning("group commit of %d commands interrupted: %s", len(admitted), exc)
@@ -286,7 +297,8 @@ class GroupCommitter:
         """Which of the batch's events the lost transaction stored, by their exact bytes."""
         events = [e for command in batch for e in command.events]
         try:
-            with self._datastore.get_connection() as conn, conn.cursor() as cur:
+            # Its own connection: the pool's would wait its timeout if the server is away.
+            with fresh_connection(self._datastore) as conn, conn.cursor() as cur:
                 cur.execute(
                     self._find,
                     {
@@ -296,8 +308,15 @@ class GroupCommitter:
                 )
                 rows = cur.fetchall()
         except (psycopg.Error, persistence.PersistenceError) as exc:
-            _fail(batch, CommitFailedError(f"the database is unreachable: {exc}; {cause}"))
+            _fail(
+                batch,
+                CommitOutcomeUnknownError(
+                    f"the connection was lost while committing ({cause}) and the database "
+                    f"did not answer after ({exc})"
+                ),
+            )
             return None
+        self._gate.answered()  # it answered: the connection was lost, not the server
         ours = {(_uuid(e.originator_id), e.originator_version): e.state for e in events}
         return {
             (row["originator_id"], row["originator_version"]): row["notification_id"]

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     Pool = asyncpg.Pool[asyncpg.Record]
 else:
     Pool = asyncpg.Pool
+DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
@@ -26,8 +27,20 @@ async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
     )
 
 
-async def create_pool(target: DatabaseTarget, size: int) -> Pool:
-    pool = await asyncpg.create_pool(
+class _BoundedPool(Pool):
+    """asyncpg's pool, whose fetch/execute wait for a free connection without limit: here
+    they wait `acquire_timeout` at most, then raise TimeoutError (a 503)."""
+
+    acquire_timeout: float = DEFAULT_TIMEOUT_SECONDS
+
+    def acquire(self, *, timeout: float | None = None) -> Any:  # noqa: ANN401 - asyncpg's own
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+async def create_pool(
+    target: DatabaseTarget, size: int, wait_seconds: float = DEFAULT_TIMEOUT_SECONDS
+) -> Pool:
+    pool = _BoundedPool(
         host=target.host,
         port=target.port,
         user=target.user,
@@ -35,10 +48,19 @@ async def create_pool(target: DatabaseTarget, size: int) -> Pool:
         database=target.dbname,
         min_size=1,
         max_size=size,
-        timeout=5,
-        command_timeout=30,
+        timeout=wait_seconds,  # to connect
+        command_timeout=2 * wait_seconds,
         init=_init_connection,
+        # asyncpg.create_pool's own defaults, which the constructor does not have
+        max_queries=50000,
+        max_inactive_connection_lifetime=300.0,
+        connect=None,
+        setup=None,
+        reset=None,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
     )
-    if pool is None:  # pragma: no cover - only when the pool is created lazily
-        raise RuntimeError("asyncpg returned no pool")
+    pool.acquire_timeout = wait_seconds
+    await pool
     return pool
