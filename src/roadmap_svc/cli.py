@@ -20,6 +20,7 @@ from roadmap_svc.domain.roles import Role
 from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.connect import open_database
 from roadmap_svc.storage.database import DatabaseTarget
+from roadmap_svc.storage.durability import check_durability
 from roadmap_svc.storage.migrations import MigrationError
 from roadmap_svc.storage.tokens import TokenNameTakenError, create_token, revoke_token
 
@@ -75,6 +76,7 @@ def _http(settings: Settings, args: argparse.Namespace, *, run_projections: bool
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with open_database(settings) as target:
+            check_durability(target, allow_unsafe=settings.allow_unsafe_postgres)
             applied = migrate_database(target)
             logger.info("database ready (%d migrations applied now)", len(applied))
             app = create_app(settings, target, run_projections=run_projections)
@@ -107,6 +109,7 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with open_database(settings) as target:
+            check_durability(target, allow_unsafe=settings.allow_unsafe_postgres)
             migrate_database(target)
             runners = start_runners(eventsourcing_env(target, pool_size=1))
             dispatcher = Dispatcher(target.dsn, settings)

@@ -36,6 +36,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     aggregate_cache_size: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 1000
     # A snapshot of an aggregate every this many events (0: none), so loads stay short.
     snapshot_interval: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 50
+    # /readyz fails while a view lags the event store by more events than this.
+    ready_max_lag: Annotated[int, msgspec.Meta(ge=1)] = 10_000
+    # Start even if PostgreSQL may lose acknowledged writes (fsync or synchronous_commit off).
+    allow_unsafe_postgres: bool = False
+    # Worker processes of `roadmap-svc api` (uvicorn's), each with its own pools.
+    api_processes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    # json: one JSON object per line (with the request id), for log collectors.
+    log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Progress: a milestone forecast this many days (or more) after its target is off track.
     health_off_track_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14

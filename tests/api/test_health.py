@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from litestar.testing import AsyncTestClient
+
+from roadmap_svc.api.app import create_app
 from roadmap_svc.projections.registry import VIEWS
+from roadmap_svc.storage.database import DatabaseTarget
 from tests.api.helpers import Client, decide, propose
+from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.contract_check import conforming
 
 
 async def test_healthz(client: Client) -> None:
@@ -28,3 +34,30 @@ async def test_readyz_reports_projection_position_and_lag(client: Client) -> Non
         assert view["running"] is True
         assert view["position"] >= written["position"]
         assert view["lag"] == body["event_store_position"] - view["position"]
+
+
+async def test_readyz_of_an_api_process_counts_the_views_lag_and_fails_past_the_limit(
+    migrated_database: DatabaseTarget,
+) -> None:
+    # An `api` process keeps no view: no worker runs here, so the views stay at 0.
+    settings = make_settings(ready_max_lag=2)
+    async with AsyncTestClient(
+        create_app(settings, migrated_database, run_projections=False)
+    ) as api:
+        api.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        client = conforming(api)
+        await propose(client)
+        within = await client.get("/readyz")
+        assert within.status_code == 200, within.text
+        assert {(p["kept_here"], p["running"], p["lag"]) for p in within.json()["projections"]} == {
+            (False, False, 1)
+        }
+        await propose(client)
+        await propose(client)
+
+        lagging = await client.get("/readyz")
+
+    assert lagging.status_code == 503, lagging.text
+    status = lagging.json()["status"]
+    for view in VIEWS:
+        assert f"view {view.name} lags 3 events (ROADMAP_READY_MAX_LAG 2)" in status

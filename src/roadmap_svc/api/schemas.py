@@ -215,6 +215,9 @@ class Liveness(msgspec.Struct, kw_only=True):
 
 class ProjectionStatus(msgspec.Struct, kw_only=True):
     name: str
+    # A runner of this process keeps the view (`serve`, `worker`); not in an `api` process,
+    # whose readiness counts only the view's lag and failure.
+    kept_here: bool
     running: bool
     # Another process's runner is the active one (it holds the view's lock); this one waits.
     standing_by: bool = False

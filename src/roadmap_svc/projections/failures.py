@@ -16,6 +16,8 @@ from uuid import UUID
 import msgspec
 import psycopg
 
+from roadmap_svc.storage.pool import Pool
+
 TABLE = "projection_failures"
 
 
@@ -72,6 +74,12 @@ def clear(conn: psycopg.Connection[Any], view: str | None = None) -> list[Poison
 def recorded(conn: psycopg.Connection[Any]) -> list[PoisonEvent]:
     rows = conn.execute(f"SELECT * FROM {TABLE} ORDER BY view_name").fetchall()  # noqa: S608
     return [_failure(row) for row in rows]
+
+
+async def waiting(pool: Pool) -> list[PoisonEvent]:
+    """As `recorded`, on the query pool (for /readyz)."""
+    rows = await pool.fetch(f"SELECT * FROM {TABLE} ORDER BY view_name")  # noqa: S608
+    return [_failure(tuple(row)) for row in rows]
 
 
 def _failure(row: tuple[Any, ...]) -> PoisonEvent:
