@@ -17,7 +17,7 @@ from roadmap_svc.storage.eventstore import APPLICATION_NAME, eventsourcing_env
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"  # in the package
 # Any fixed number works; it only has to be the same in every process of this service.
 MIGRATION_LOCK_KEY = 7_340_112_001
 
