@@ -2,7 +2,7 @@
 and the read side (bench/read_side.py: P2, P3, P4).
 
     ./dev bench [--seconds 15] [--clients 32] [--n 300] [--events 10000]
-                [--log-events 100000] [--only P1,P2,P3,P4,P5,P7]
+                [--log-events 100000] [--only P1,P2,P3,P4,P5,P7,P8]
 
 Runs on a fresh database: on TEST_POSTGRES_SERVER_URL's server when set, else an embedded
 PostgreSQL (fsync on, as shipped). The service runs as `roadmap-svc serve` in its own process;
@@ -14,6 +14,7 @@ P1  HTTP commands/s, CLIENTS concurrent clients each writing its own initiative
     ÷ the library's single-thread rate of one-event saves (Application.save)   ≥ 2.0, p99 ≤ 50 ms
 P5  loading a 10,000-event initiative ÷ loading a 10-event one, aggregate cache off  ≤ 2
 P7  one HTTP write (one client, sequential) ÷ the same command on the application   ≤ 1.5
+P8  reads and writes/s with 2 and 4 `api` processes ÷ with 1 (bench/processes.py)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import processes
 import read_side
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -369,7 +371,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (P1)")
     parser.add_argument("--n", type=int, default=300, help="samples per direct measurement")
     parser.add_argument("--events", type=int, default=10_000, help="long history (P5)")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P7", help="which, e.g. P1,P7")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P7,P8", help="which, e.g. P1,P7")
     parser.add_argument("--log-events", type=int, default=100_000, help="log to rebuild (P4)")
     parser.add_argument(
         "--split",
@@ -398,6 +400,10 @@ def main() -> None:
                 histories[f"{mix_name}+worst"] = (args.events + gap - 1, mix)
             report_p5(loads(target, histories, max(20, args.n // 10)))
     read_side_measures(args, only, p1_rate)
+    if "P8" in only:
+        with bench_database() as (target, _):
+            migrate_database(target)
+            processes.report_p8(processes.p8(target, args.seconds, args.clients), args.clients)
 
 
 def read_side_measures(args: argparse.Namespace, only: set[str], p1_rate: float | None) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import msgspec
 import psycopg
@@ -17,6 +21,7 @@ import yaml
 
 from roadmap_svc.config import ConfigError, Settings, load_settings
 from roadmap_svc.domain.roles import Role
+from roadmap_svc.logs import configure_logging
 from roadmap_svc.schema import migrate_database
 from roadmap_svc.storage.connect import open_database
 from roadmap_svc.storage.database import DatabaseTarget
@@ -25,6 +30,9 @@ from roadmap_svc.storage.migrations import MigrationError
 from roadmap_svc.storage.tokens import TokenNameTakenError, create_token, revoke_token
 
 logger = logging.getLogger("roadmap_svc")
+DATABASE_URL_VARIABLE = "ROADMAP_DATABASE_URL"
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's
+FACTORY = "roadmap_svc.api.factory:app_from_environment"
 GC_YOUNG_THRESHOLD = 20_000
 
 
@@ -35,9 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"roadmap-svc: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     try:
         return int(args.run(settings, args))
     except (ConfigError, MigrationError, TokenNameTakenError) as exc:
@@ -65,10 +71,9 @@ def _api(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _http(settings: Settings, args: argparse.Namespace, *, run_projections: bool) -> int:
-    from roadmap_svc.api.app import create_app  # noqa: PLC0415 - only serve needs the web stack
-
     host = args.host or settings.host
     port = args.port or settings.port
+    processes = 1 if run_projections else (args.processes or settings.api_processes)
     # While uvicorn runs, SIGINT/SIGTERM start its graceful shutdown (the app's lifespan exit
     # stops runners and pools); afterwards it re-raises the signal, which lands here and
     # unwinds the `with` so the embedded PostgreSQL is stopped too. Before uvicorn starts,
@@ -79,18 +84,16 @@ def _http(settings: Settings, args: argparse.Namespace, *, run_projections: bool
             check_durability(target, allow_unsafe=settings.allow_unsafe_postgres)
             applied = migrate_database(target)
             logger.info("database ready (%d migrations applied now)", len(applied))
-            app = create_app(settings, target, run_projections=run_projections)
-            config = uvicorn.Config(
-                app,
-                host=host,
-                port=port,
-                log_level=settings.log_level.lower(),
-                loop="uvloop",
-                http="httptools",
-            )
-            server = uvicorn.Server(config)
-            _tune_garbage_collector()
-            server.run()
+            if processes > 1:
+                _run_processes(target, host, port, processes, settings)
+            else:
+                from roadmap_svc.api.app import create_app  # noqa: PLC0415 - the web stack
+
+                app = create_app(settings, target, run_projections=run_projections)
+                config = uvicorn.Config(app, host=host, port=port, **_uvicorn_options(settings))
+                server = uvicorn.Server(config)
+                tune_garbage_collector()
+                server.run()
     except _StopRequested:
         logger.info("stopped on request")
     finally:
@@ -129,7 +132,41 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def _tune_garbage_collector() -> None:
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    # log_config None: uvicorn's loggers propagate to ours (text or JSON, with request ids).
+    return {
+        "log_level": settings.log_level.lower(),
+        "log_config": None,
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+
+
+def _run_processes(
+    target: DatabaseTarget, host: str, port: int, processes: int, settings: Settings
+) -> None:
+    """`api` as uvicorn's worker processes on one socket; each builds its app from the
+    environment (api/factory.py), with this process's database and a shared metrics dir."""
+    os.environ[DATABASE_URL_VARIABLE] = target.dsn  # the embedded server's, if started here
+    own_metrics_dir = MULTIPROCESS_DIR not in os.environ
+    if own_metrics_dir:
+        os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="roadmap-svc-metrics-")
+    logger.info("starting %d API processes", processes)
+    try:
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            workers=processes,
+            host=host,
+            port=port,
+            **_uvicorn_options(settings),
+        )
+    finally:
+        if own_metrics_dir:
+            shutil.rmtree(os.environ.pop(MULTIPROCESS_DIR), ignore_errors=True)
+
+
+def tune_garbage_collector() -> None:
     # Requests allocate many short-lived containers; at the default threshold (700) the cyclic
     # collector runs every few requests and its full passes walk the whole heap of imported
     # modules, showing up as tail latency. Freeze what start-up made, collect young objects
@@ -254,6 +291,9 @@ def _parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="migrate, then run the API alone (views: `worker`)")
     api.add_argument("--host", help="listen address (default ROADMAP_HOST or 127.0.0.1)")
     api.add_argument("--port", type=int, help="listen port (default ROADMAP_PORT or 8000)")
+    api.add_argument(
+        "--processes", type=int, help="API processes (default ROADMAP_API_PROCESSES or 1)"
+    )
     api.set_defaults(run=_api)
     commands.add_parser(
         "worker", help="migrate, then keep the views (any number of workers: one active per view)"

@@ -21,7 +21,7 @@ from roadmap_svc.storage.database import DatabaseTarget
 from roadmap_svc.storage.tokens import create_token, revoke_token
 from tests.api.helpers import Client, assert_problem, head_position
 
-PUBLIC = {"/healthz", "/readyz"}
+PUBLIC = {"/healthz", "/readyz", "/metrics"}  # probes and the Prometheus scrape
 PATH_VALUES = {"version": "1", "name": "someone", "system": "jira", "key": "PROJ-1"}
 PATH_VALUES |= {"quarter": "2030-Q1", "delivery_id": "1"}
 

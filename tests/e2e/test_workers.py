@@ -1,8 +1,9 @@
-"""The production topology as processes: two `api` and two `worker` processes on one
-PostgreSQL, under concurrent writes. One runner per view is active (it holds the view's
-advisory lock); `kill -9` of the worker holding them hands every view to the other within
-5 s, no acknowledged write is lost, and every view ends equal to a replay of the log (so no
-event was applied twice or skipped). Extended tier (`./dev test-extended`), with CI.
+"""The production topology as processes: two `api` (one of them with two uvicorn processes)
+and two `worker` processes on one PostgreSQL, under concurrent writes. One runner per view
+is active (it holds the view's advisory lock); `kill -9` of the worker holding them hands
+every view to the other within 5 s, no acknowledged write is lost, and every view ends
+equal to a replay of the log (so no event was applied twice or skipped). Extended tier
+(`./dev test-extended`), with CI.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ def _active(dsn: str) -> dict[str, int]:
 @pytest.fixture
 def topology(tmp_path: Path) -> Iterator[tuple[list[ServeProcess], list[ServeProcess], str]]:
     data_dir = tmp_path / "data"
-    first = ServeProcess(data_dir, free_port(), command="api")
+    # The first runs two uvicorn processes (ROADMAP_API_PROCESSES) on its port.
+    first = ServeProcess(
+        data_dir, free_port(), command="api", extra_env={"ROADMAP_API_PROCESSES": "2"}
+    )
     first.wait_healthy()  # it starts the embedded server; the others join it
     apis = [first, ServeProcess(data_dir, free_port(), command="api")]
     apis[1].wait_healthy()

@@ -28,6 +28,7 @@ from roadmap_svc.api.health import HealthController
 from roadmap_svc.api.history import HistoryController
 from roadmap_svc.api.idempotency import purge_forever
 from roadmap_svc.api.initiatives import InitiativeController
+from roadmap_svc.api.metrics import PROMETHEUS, MetricsController
 from roadmap_svc.api.milestones import MilestoneController
 from roadmap_svc.api.options import allow_every_method
 from roadmap_svc.api.planning import PlanningController, RevisitController
@@ -36,6 +37,7 @@ from roadmap_svc.api.progress import ProgressController
 from roadmap_svc.api.query_params import check_query_params
 from roadmap_svc.api.rate_limits import RateLimiter
 from roadmap_svc.api.relay import ViewAnnouncements
+from roadmap_svc.api.request_ids import request_ids
 from roadmap_svc.api.stakeholders import StakeholderController
 from roadmap_svc.api.state import AppState
 from roadmap_svc.api.stream import StreamController
@@ -107,6 +109,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             HealthController,
+            MetricsController,
             InitiativeController,
             StakeholderController,
             DecisionController,
@@ -126,7 +129,13 @@ def create_app(
             EventFeedController,
         ],
         dependencies=DEPENDENCIES,
-        middleware=[bounded_headers, allow_every_method, authentication_middleware()],
+        middleware=[
+            request_ids,
+            PROMETHEUS.middleware,
+            bounded_headers,
+            allow_every_method,
+            authentication_middleware(),
+        ],
         before_request=_check_request,
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={500: internal_error},

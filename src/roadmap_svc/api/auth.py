@@ -24,7 +24,7 @@ from roadmap_svc.domain.roles import AUDIT_ROLES, READ_ROLES, WRITE_ROLES, Role
 from roadmap_svc.storage.tokens import Principal, find_principal, hash_token
 
 ADMIN_TOKEN_NAME = "admin"  # noqa: S105 - a name, not a secret; the actor recorded for writes made with ROADMAP_ADMIN_TOKEN
-PUBLIC_PATHS = {"/healthz", "/readyz", "/schema"}
+PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics", "/schema"}
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="roadmap-svc"'}
 
 

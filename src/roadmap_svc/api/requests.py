@@ -4,8 +4,6 @@ the headers they read are documented with each operation."""
 
 from __future__ import annotations
 
-import random
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,26 +12,30 @@ from typing import Annotated, Any, ParamSpec, TypeVar, cast
 import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import HeaderParameter
 
 from roadmap_svc.api import idempotency
-from roadmap_svc.api.auth import raw_header
 from roadmap_svc.api.etags import expected_version
 from roadmap_svc.api.idempotency import IdempotencyKeyHeader
 from roadmap_svc.api.patterns import IF_MATCH_PATTERN, OCCURRED_AT_HEADER, OCCURRED_AT_PATTERN
+from roadmap_svc.api.request_ids import request_id
 from roadmap_svc.api.state import AppState
 from roadmap_svc.api.times import parse_time
 from roadmap_svc.application import RoadmapApplication
 from roadmap_svc.commands.unit_of_work import BoundCommand, Idempotent, Written
+from roadmap_svc.domain import errors
 from roadmap_svc.domain.meta import EventMeta
+from roadmap_svc.metrics import COMMANDS
 from roadmap_svc.storage import idempotency as stored_keys
+from roadmap_svc.storage.availability import DatabaseUnavailableError
+from roadmap_svc.storage.group_commit import CommitFailedError, CommitOutcomeUnknownError
 from roadmap_svc.storage.idempotency import IdempotencyKey, IdempotencyKeyUsedError
 from roadmap_svc.storage.tokens import Principal
 
 P = ParamSpec("P")
 T = TypeVar("T")
 R = TypeVar("R")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 OccurredAt = Annotated[
     str | None,
@@ -58,13 +60,6 @@ IfMatch = Annotated[
         "object changed since.",
     ),
 ]
-
-
-def request_id(request: Request[Any, Any, Any]) -> str:
-    given = raw_header(request.scope, b"x-request-id")
-    # Unique, not secret: a pseudo-random 128 bits (uuid4 reads the kernel's random source
-    # every time, a system call that showed as a fifth of the service's CPU under load).
-    return given if _REQUEST_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +96,26 @@ class Write:
         **kwargs: P.kwargs,
     ) -> Response[R]:
         """Run the command and answer what it wrote; under an Idempotency-Key, exactly once."""
+        outcome = "error"
+        try:
+            answered = await self._answer(command, render, *args, **kwargs)
+        except Exception as exc:
+            outcome = outcome_of(exc)
+            raise
+        else:
+            outcome = "replayed" if idempotency.REPLAYED_HEADER in answered.headers else "ok"
+            return answered
+        finally:
+            COMMANDS.labels(command.name, outcome).inc()
+
+    async def _answer(
+        self,
+        command: BoundCommand[P, T],
+        render: Callable[[Written[T]], Response[R]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Response[R]:
         if self.idempotency_key is None:
             return render(await command.asynchronously(*args, **kwargs))
         state = AppState.of(self.request.app)
@@ -218,7 +233,7 @@ def _event_meta(
         raise TypeError("write without an authenticated principal")
     return EventMeta(
         actor=principal.name,
-        request_id=request_id(request),
+        request_id=request_id(request.scope),
         idempotency_key=idempotency_key,
         occurred_at=parse_time(occurred_at, OCCURRED_AT_HEADER, "header") if occurred_at else None,
     )
@@ -226,3 +241,14 @@ def _event_meta(
 
 WriteDep = NamedDependency[Write]
 ConfigWriteDep = NamedDependency[ConfigWrite]
+
+
+def outcome_of(exc: BaseException) -> str:
+    """How a command that raised ended, as COMMANDS counts it."""
+    if isinstance(exc, errors.ConcurrentWriteError | errors.VersionMismatchError):
+        return "conflict"
+    if isinstance(exc, errors.DomainError | HTTPException):
+        return "refused"
+    if isinstance(exc, CommitFailedError | CommitOutcomeUnknownError | DatabaseUnavailableError):
+        return "unavailable"
+    return "error"

@@ -565,6 +565,11 @@ class BoundCommand(Generic[P, T]):
     def plan(self, *args: P.args, **kwargs: P.kwargs) -> Plan[T]:
         return self._plan(self._app, *args, **kwargs)
 
+    @property
+    def name(self) -> str:
+        """The command's name (its method's), as metrics count it."""
+        return self._plan.__name__
+
 
 def _pause_or_give_up(lost: int) -> float:
     """How long to pause after the `lost`-th lost race, or give up (nothing was stored)."""

@@ -37,6 +37,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 
+from roadmap_svc.metrics import GROUP_COMMIT_BATCH, GROUP_COMMIT_SECONDS
 from roadmap_svc.storage import idempotency
 from roadmap_svc.storage.availability import (
     CONNECTION_ERRORS,
@@ -231,9 +232,11 @@ class GroupCommitter:
                 return
             self.batches += 1
             self.commands += len(admitted)
+            GROUP_COMMIT_BATCH.observe(len(admitted))
             stored: dict[tuple[UUID, int], int] | None
             try:
-                stored = self._insert_batch(admitted)
+                with GROUP_COMMIT_SECONDS.time():
+                    stored = self._insert_batch(admitted)
             except CONNECTION_ERRORS as exc:
                 if _lock_timeout(exc):  # nothing was stored: say so, without a long retry
                     _fail(admitted, CommitFailedError("the event store is busy (lock timeout)"))

@@ -193,3 +193,20 @@ async def redeliver(pool: Queries, endpoint_id: UUID, delivery_id: int) -> Webho
     if row is None:
         raise NotFoundError("webhook delivery", delivery_id)
     return _delivery(row)
+
+
+class Backlog(msgspec.Struct, frozen=True, kw_only=True):
+    by_status: dict[str, int]  # pending, delivered, failed
+    oldest_pending_seconds: float  # 0 when nothing waits
+
+
+async def backlog(pool: Queries) -> Backlog:
+    """What /metrics reports of the deliveries: how many in each state, the oldest waiting."""
+    rows = await pool.fetch(
+        "SELECT status, count(*) AS n,"
+        " coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest"
+        " FROM webhook_deliveries GROUP BY status"
+    )
+    by_status = {"pending": 0, "delivered": 0, "failed": 0} | {r["status"]: r["n"] for r in rows}
+    oldest = next((float(r["oldest"]) for r in rows if r["status"] == "pending"), 0.0)
+    return Backlog(by_status=by_status, oldest_pending_seconds=oldest)
