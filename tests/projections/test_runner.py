@@ -382,3 +382,42 @@ async def test_a_failed_batch_leaves_no_rows_no_position_and_nothing_in_memory(
 def _as_of_other_initiative(domain_event: Any) -> Any:
     """The same event, as if of an initiative the view has no row for."""
     return type(domain_event)(**{**vars(domain_event), "originator_id": uuid4()})
+
+
+async def test_a_runner_whose_view_another_runner_moved_on_writes_nothing(store: Store) -> None:
+    # Two followers from the same position: the one that lost its lock (its connection
+    # ended) without knowing it, and the one that took the view over.
+    ids, head = await asyncio.to_thread(_write_history, store.app)
+    events = [
+        (positioned.event, positioned.position)
+        for initiative_id in ids
+        for positioned in await aggregate_events(store.pool, initiative_id)
+    ]
+    events.sort(key=lambda pair: pair[1])
+    half = len(events) // 2
+    stale = construct_view(VIEW, eventsourcing_env(store.target, pool_size=1))
+    current = construct_view(VIEW, eventsourcing_env(store.target, pool_size=1))
+    try:
+        assert await asyncio.to_thread(stale.start_following, APPLICATION_NAME) == 0
+        assert await asyncio.to_thread(current.start_following, APPLICATION_NAME) == 0
+        first = events[:half]
+        await asyncio.to_thread(
+            current.apply_events, first, Tracking(APPLICATION_NAME, first[-1][1])
+        )
+        rows = await _view_rows(store.pool)
+
+        with pytest.raises(IntegrityError, match="no longer 0"):
+            await asyncio.to_thread(stale.apply_events, events, Tracking(APPLICATION_NAME, head))
+        assert await _view_rows(store.pool) == rows
+        assert await _tracking_row(store.pool) == first[-1][1]
+
+        # The current one goes on from where it left the view.
+        rest = events[half:]
+        await asyncio.to_thread(current.apply_events, rest, Tracking(APPLICATION_NAME, head))
+        assert await _tracking_row(store.pool) == head
+        for initiative_id in ids:
+            expected = await _expected(store.pool, initiative_id)
+            assert await get_initiative_summary(store.pool, initiative_id) == expected
+    finally:
+        stale.datastore.close()
+        current.datastore.close()

@@ -1,4 +1,4 @@
-"""/v1/events: the global log, in order and gap-free, for auditors (and admins) and for
+"""/v1/events: the global log in commit order, none skipped, for auditors (and admins) and for
 integrations that tail it: each event with its stable type name, aggregate, version, both
 times, actor, reason, request id, Idempotency-Key and data."""
 
@@ -48,9 +48,10 @@ class EventFeedController(Controller):
             )
         ],
         summary="Every event, in order, after a position",
-        description="The global log, gap-free: positions are 1, 2, 3... in commit order, so a "
-        "reader that passes the last position it saw as `after` sees every event exactly "
-        "once. Event types are the stable names of the history (the webhooks' `type`), "
+        description="The global log in commit order: positions rise in the order events were "
+        "committed (the event store's write lock), so a reader that passes the last position "
+        "it saw as `after` sees every event exactly once. A position may be missing where a "
+        "commit was rolled back (say, its connection was lost). Event types are the stable names of the history (the webhooks' `type`), "
         "including the claims the service keeps for itself (team names, external keys, the "
         "milestone graph).",
     )

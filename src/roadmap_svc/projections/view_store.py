@@ -2,7 +2,8 @@
 transaction.
 
 The tracking position moves to the batch's last event (refused if it is not past the
-tracked one: a redelivery); the rows the batch touches are read (from memory, else the
+tracked one, a redelivery, or, while a runner follows the log, if it is not where that runner
+left it: another runner has taken over); the rows the batch touches are read (from memory, else the
 table), folded by the view's own `apply`, and written back with one statement per table. So
 each event counts exactly once. The runner is the view's only writer, so the rows it wrote
 stay in memory for the next batch, forgotten if a batch fails or a rebuild swapped the
@@ -116,14 +117,20 @@ class ViewRecorder(PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         table = self.tracking_table_name
         # The library's single-row tracking, as one plain statement (rendered once).
-        self._track = (
+        upsert = (
             f"INSERT INTO {table} (application_name, notification_id) VALUES (%s, %s)"  # noqa: S608 - our table
             " ON CONFLICT (application_name) DO UPDATE"
             " SET notification_id = EXCLUDED.notification_id"
-            f" WHERE {table}.notification_id < EXCLUDED.notification_id RETURNING notification_id"
+            f" WHERE {table}.notification_id < EXCLUDED.notification_id"
         )
+        self._track = upsert + " RETURNING notification_id"
+        # While following: the position must still be the one this runner left it at. A
+        # runner whose lock connection the server ended may still be applying batches while
+        # another has taken the view over; this fences it off (its batch is refused).
+        self._track_from = upsert + f" AND {table}.notification_id = %s RETURNING notification_id"
         self._cache = _Cache()
         self._generation: int | None = None
+        self._position: int | None = None  # where this runner left the view (following)
 
     def bind(self, view: View) -> ViewRecorder:
         self.view = view
@@ -141,6 +148,7 @@ class ViewRecorder(PostgresTrackingRecorder):
             ).fetchone()
         position = int(row["notification_id"]) if row else 0
         self._cache.clear(empty=position == 0)  # at position 0 the tables are empty
+        self._position = position
         return position
 
     def apply_events(self, batch: Sequence[Positioned], tracking: Tracking) -> None:
@@ -168,6 +176,8 @@ class ViewRecorder(PostgresTrackingRecorder):
         except BaseException:
             self._cache.clear()  # what was read or folded may not have been stored
             raise
+        if self._position is not None:
+            self._position = tracking.notification_id
         for name, stored in rows.pending.items():
             self._cache.keep(name, stored)
 
@@ -184,9 +194,15 @@ class ViewRecorder(PostgresTrackingRecorder):
             raise ViewReplacedError(msg)
 
     def _move(self, curs: Cursor[Any], tracking: Tracking) -> None:
-        moved = curs.execute(
-            self._track, (tracking.application_name, tracking.notification_id)
-        ).fetchone()
-        if moved is None:  # a redelivery: nothing of it may be written
-            msg = f"{tracking.notification_id} is not past the tracked position"
+        name, position = tracking.application_name, tracking.notification_id
+        if self._position is None:  # not following (a direct call)
+            moved = curs.execute(self._track, (name, position)).fetchone()
+        else:
+            moved = curs.execute(self._track_from, (name, position, self._position)).fetchone()
+        if moved is None:  # a redelivery, or another runner moved it: write nothing
+            msg = (
+                f"{position} is not past the tracked position"
+                if self._position is None
+                else f"the tracked position is no longer {self._position} (another runner?)"
+            )
             raise IntegrityError(msg)

@@ -47,7 +47,7 @@ _mapper = MsgspecMapper()
 def events_after(
     conn: psycopg.Connection[Any], position: int, limit: int
 ) -> list[tuple[StoredEvent, int]]:
-    """The next events of the log (gap-free: commit order is position order)."""
+    """The next events of the log (none skipped: commit order is position order)."""
     with conn.cursor(binary=True, row_factory=dict_row) as curs:
         rows = curs.execute(EVENTS_AFTER, (position, limit)).fetchall()
     return [(stored_event(row), row["notification_id"]) for row in rows]
@@ -67,7 +67,7 @@ async def aggregate_events(pool: Pool, aggregate_id: UUID) -> Sequence[Positione
 
 
 async def log_after(pool: Pool, position: int, limit: int) -> Sequence[PositionedEvent]:
-    """The log after a position, in order (gap-free: commit order is position order)."""
+    """The log after a position, in order (none skipped: commit order is position order)."""
     rows = await pool.fetch(LOG_AFTER, position, limit)
     return [_positioned(row, row["originator_id"]) for row in rows]
 
