@@ -51,9 +51,9 @@ class EventFeedController(Controller):
         description="The global log in commit order: positions rise in the order events were "
         "committed (the event store's write lock), so a reader that passes the last position "
         "it saw as `after` sees every event exactly once. A position may be missing where a "
-        "commit was rolled back (say, its connection was lost). Event types are the stable names of the history (the webhooks' `type`), "
-        "including the claims the service keeps for itself (team names, external keys, the "
-        "milestone graph).",
+        "commit was rolled back (say, its connection was lost). Event types are the stable "
+        "names of the history (the webhooks' `type`), including the claims the service "
+        "keeps for itself (team names, external keys, the milestone graph).",
     )
     async def feed(
         self,
