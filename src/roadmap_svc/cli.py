@@ -1,4 +1,5 @@
-"""The `roadmap-svc` command: serve (or api and worker), migrate, tokens, projections, openapi."""
+"""The `roadmap-svc` command: serve (or api and worker), migrate, tokens, projections, audit,
+openapi."""
 
 from __future__ import annotations
 
@@ -105,6 +106,8 @@ def _http(settings: Settings, args: argparse.Namespace, *, run_projections: bool
 def _worker(settings: Settings, _: argparse.Namespace) -> int:
     """The projection runners and the webhook dispatcher alone. Start as many as you like:
     per view one runner is active; dispatchers share the deliveries."""
+    from roadmap_svc.audit.checkpoints import Checkpointer  # noqa: PLC0415
+    from roadmap_svc.audit.signing import signing_key  # noqa: PLC0415
     from roadmap_svc.projections.runner import start_runners, stop_runners  # noqa: PLC0415
     from roadmap_svc.storage.eventstore import eventsourcing_env  # noqa: PLC0415
     from roadmap_svc.webhooks.dispatcher import Dispatcher  # noqa: PLC0415
@@ -117,11 +120,16 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
             runners = start_runners(eventsourcing_env(target, pool_size=1))
             dispatcher = Dispatcher(target.dsn, settings)
             dispatcher.start()
+            checkpointer = Checkpointer(
+                target.dsn, signing_key(settings), settings.audit_checkpoint_minutes
+            )
+            checkpointer.start()
             logger.info("worker running the views: %s", ", ".join(r.name for r in runners))
             try:
                 while True:
                     signal.pause()  # until SIGINT or SIGTERM raises _StopRequested
             finally:
+                checkpointer.stop()
                 dispatcher.stop()
                 stop_runners(runners)
     except _StopRequested:
@@ -262,6 +270,49 @@ def _projections_retry(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_verify(settings: Settings, _: argparse.Namespace) -> int:
+    from roadmap_svc.audit.signing import public_key_text, signing_key  # noqa: PLC0415
+    from roadmap_svc.audit.verify import verify  # noqa: PLC0415
+
+    with open_database(settings) as target:
+        migrate_database(target)
+        with psycopg.connect(target.dsn) as conn:
+            report = verify(conn, public_key_text(signing_key(settings)))
+    print(msgspec.json.encode(report).decode())
+    if report.problem is not None:
+        p = report.problem
+        print(f"roadmap-svc: position {p.position}: {p.kind}: {p.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _audit_checkpoint(settings: Settings, _: argparse.Namespace) -> int:
+    from roadmap_svc.audit.checkpoints import sign_head  # noqa: PLC0415
+    from roadmap_svc.audit.signing import signing_key  # noqa: PLC0415
+
+    with open_database(settings) as target:
+        migrate_database(target)
+        with psycopg.connect(target.dsn, autocommit=True) as conn:
+            made = sign_head(conn, signing_key(settings))
+    if made is None:
+        print("roadmap-svc: the log is empty: nothing to sign", file=sys.stderr)
+        return 1
+    print(msgspec.json.encode(made).decode())
+    return 0
+
+
+def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    from roadmap_svc.audit.export import export  # noqa: PLC0415
+    from roadmap_svc.audit.signing import public_key_text, signing_key  # noqa: PLC0415
+
+    with open_database(settings) as target:
+        migrate_database(target)
+        with psycopg.connect(target.dsn) as conn, Path(args.output).open("wb") as out:
+            count = export(conn, public_key_text(signing_key(settings)), out)
+    print(f"exported {count} events to {args.output}", file=sys.stderr)
+    return 0
+
+
 def _openapi(settings: Settings, args: argparse.Namespace) -> int:
     text = openapi_yaml(settings)
     if args.output == "-":
@@ -329,6 +380,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     retry.add_argument("name", nargs="?", help="one view (default: every view)")
     retry.set_defaults(run=_projections_retry)
+
+    audit = commands.add_parser("audit", help="tamper evidence: verify, checkpoint, export")
+    audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
+    audit_commands.add_parser(
+        "verify",
+        help="recompute the hash chain from the events; name the first position where the"
+        " events, the chain and the signed checkpoints disagree (exit 1)",
+    ).set_defaults(run=_audit_verify)
+    audit_commands.add_parser(
+        "checkpoint", help="sign the chain's head now (Ed25519)"
+    ).set_defaults(run=_audit_checkpoint)
+    export = audit_commands.add_parser(
+        "export",
+        help="write events, chain, checkpoints and public key to one file"
+        " (check it with tools/verify_audit_export.py)",
+    )
+    export.add_argument("--output", default="roadmap-audit.json", help="the file to write")
+    export.set_defaults(run=_audit_export)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for stdout")

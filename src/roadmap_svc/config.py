@@ -58,6 +58,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     webhook_retry_hours: Annotated[float, msgspec.Meta(gt=0, le=24 * 30)] = 72.0
     webhook_first_retry_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
     webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    # Audit: the Ed25519 seed (base64 of 32 bytes) that signs checkpoints; unset: one is
+    # generated into data_dir. Set the same one for every process of a deployment.
+    audit_signing_key: str | None = None
+    # A signed checkpoint of the audit chain's head this often, if it moved (0: on demand only).
+    audit_checkpoint_minutes: Annotated[float, msgspec.Meta(ge=0, le=7 * 24 * 60)] = 60.0
     # How long a write's Idempotency-Key and its answer are kept (then purged).
     idempotency_key_hours: Annotated[float, msgspec.Meta(ge=1, le=24 * 90)] = 24.0
 

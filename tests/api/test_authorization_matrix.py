@@ -29,7 +29,9 @@ PATH_VALUES |= {"quarter": "2030-Q1", "delivery_id": "1"}
 def allowed_roles(method: str, operation_id: str) -> set[Role]:
     if "Webhook" in operation_id:  # configuring the service
         return {Role.ADMIN}
-    if operation_id.endswith("History") or operation_id == "ListEvents":  # who did what, why
+    if (
+        operation_id.endswith("History") or operation_id == "ListEvents" or "Audit" in operation_id
+    ):  # who did what, why, and whether the record was altered
         return {Role.AUDITOR, Role.ADMIN}
     if method == "GET":
         return set(Role)

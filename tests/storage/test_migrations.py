@@ -22,6 +22,7 @@ OUR_FILES = [
     "0005_create_idempotency_keys.sql",
     "0006_create_rate_limit_windows.sql",
     "0007_create_webhooks.sql",
+    "0008_create_audit_chain.sql",
 ]
 EXPECTED_TABLES = (
     "roadmap_events",

@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from roadmap_svc.api.assignments import AssignmentController, MetricController
+from roadmap_svc.api.audit import AuditController
 from roadmap_svc.api.auth import authentication_middleware
 from roadmap_svc.api.bodies import check_json_body
 from roadmap_svc.api.contract import render_plugins
@@ -44,6 +45,8 @@ from roadmap_svc.api.stream import StreamController
 from roadmap_svc.api.teams import TeamController
 from roadmap_svc.api.webhooks import WebhookController
 from roadmap_svc.application import RoadmapApplication
+from roadmap_svc.audit.checkpoints import Checkpointer
+from roadmap_svc.audit.signing import signing_key
 from roadmap_svc.config import Settings
 from roadmap_svc.projections.runner import start_runners, stop_runners
 from roadmap_svc.storage.database import DatabaseTarget
@@ -77,13 +80,18 @@ def create_app(
             application=application,
             pool=pool,
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            dsn=target.dsn,
         )
-        dispatcher = None
+        dispatcher = checkpointer = None
         if run_projections:
             # A runner uses one connection at a time (the library allows as many again).
             state.runners = start_runners(eventsourcing_env(target, pool_size=1))
             dispatcher = Dispatcher(target.dsn, settings)
             dispatcher.start()
+            checkpointer = Checkpointer(
+                target.dsn, signing_key(settings), settings.audit_checkpoint_minutes
+            )
+            checkpointer.start()
         state.announcements = ViewAnnouncements(target)
         state.announcements.tell(state.plans_hear)
         await state.announcements.start()
@@ -103,6 +111,8 @@ def create_app(
             await asyncio.to_thread(stop_runners, state.runners)
             if dispatcher is not None:
                 await asyncio.to_thread(dispatcher.stop)
+            if checkpointer is not None:
+                await asyncio.to_thread(checkpointer.stop)
             await pool.close()
             application.close()
 
@@ -127,6 +137,7 @@ def create_app(
             StreamController,
             WebhookController,
             EventFeedController,
+            AuditController,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

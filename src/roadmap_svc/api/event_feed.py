@@ -26,7 +26,7 @@ class FeedEvent(HistoryEntry, frozen=True, kw_only=True):
 class EventFeed(msgspec.Struct, kw_only=True):
     items: list[FeedEvent]
     # The position of the last event here (or the `after` asked for, if there is none yet):
-    # pass it as `after` to read on, now or later. Positions have no gaps.
+    # pass it as `after` to read on, now or later; none is ever skipped.
     after: int
     next: str  # that next read, as a link (also in the `Link` header)
 

@@ -15,6 +15,7 @@ from roadmap_svc.api.patterns import HEADERS, MEANINGS
 from roadmap_svc.domain import errors
 from roadmap_svc.storage.availability import DatabaseUnavailableError
 from roadmap_svc.storage.group_commit import CommitFailedError, CommitOutcomeUnknownError
+from roadmap_svc.storage.transcoder import CorruptEventError
 
 logger = logging.getLogger(__name__)
 TYPE_PREFIX = "urn:roadmap-svc:problem:"
@@ -126,6 +127,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "headers-too-large": ProblemType(431, "Request headers too large", "Send fewer headers."),
     "http-error": ProblemType(400, "HTTP error", "Any other HTTP-level refusal (see `status`)."),
+    "event-integrity": ProblemType(
+        500,
+        "Stored event cannot be read",
+        "History was edited or damaged after it was recorded: retrying will not help. The "
+        "problem names the aggregate, version and position; `roadmap-svc audit verify` "
+        "names the first change.",
+    ),
     "internal-error": ProblemType(
         500, "Internal error", "A bug: nothing half-done was recorded; retrying is safe."
     ),
@@ -288,6 +296,19 @@ def _validation_errors(extra: object) -> list[dict[str, Any]]:
     return found
 
 
+def from_corrupt_event(exc: CorruptEventError) -> ProblemDetailsException:
+    logger.error("integrity: %s", exc)
+    return problem(
+        "event-integrity",
+        f"{exc}; the log was edited or damaged after it was recorded, so retrying will not "
+        "help: tell an operator (roadmap-svc audit verify)",
+        aggregate_id=exc.aggregate_id,
+        version=exc.version,
+        position=exc.position,
+        event_type=exc.topic.rsplit(".", 1)[-1],
+    )
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     detail = "the server failed to handle this request; retrying with the same input is safe"
@@ -301,6 +322,7 @@ def problem_details_config() -> ProblemDetailsConfig:
             HTTPException: from_http_exception,
             errors.DomainError: from_domain_error,
             CommitFailedError: from_storage_error,
+            CorruptEventError: from_corrupt_event,
             CommitOutcomeUnknownError: from_storage_error,
             DatabaseUnavailableError: from_storage_error,
             # the query side (asyncpg): connection refused or lost, server starting, timeouts

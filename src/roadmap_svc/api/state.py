@@ -21,6 +21,7 @@ class AppState:
     settings: Settings
     application: RoadmapApplication
     pool: Pool
+    dsn: str = ""  # for what runs on psycopg in a thread (audit verify)
     runners: list[SupervisedRunner] = field(default_factory=list)
     plans: PlanCache = field(default_factory=PlanCache)
     announcements: ViewAnnouncements | None = None  # the live-update relay, once started

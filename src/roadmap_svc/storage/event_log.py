@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 from roadmap_svc.storage.pool import Pool
-from roadmap_svc.storage.recorders import stored_event
+from roadmap_svc.storage.recorders import PositionedStoredEvent, stored_event
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 SELECT_AGGREGATE_EVENTS = f"""
@@ -74,11 +74,12 @@ async def log_after(pool: Pool, position: int, limit: int) -> Sequence[Positione
 
 def _positioned(row: Any, originator_id: UUID) -> PositionedEvent:  # noqa: ANN401 - a Record
     domain_event = _mapper.to_domain_event(
-        StoredEvent(
+        PositionedStoredEvent(
             originator_id=originator_id,
             originator_version=row["originator_version"],
             topic=row["topic"],
             state=bytes(row["state"]),
+            position=row["notification_id"],
         )
     )
     if not isinstance(domain_event, Aggregate.Event):  # pragma: no cover - all ours are

@@ -37,8 +37,10 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 
+from roadmap_svc.audit import chain
+from roadmap_svc.audit.chain import GENESIS
 from roadmap_svc.metrics import GROUP_COMMIT_BATCH, GROUP_COMMIT_SECONDS
-from roadmap_svc.storage import idempotency
+from roadmap_svc.storage import audit_chain, idempotency
 from roadmap_svc.storage.availability import (
     CONNECTION_ERRORS,
     availability_of,
@@ -125,6 +127,8 @@ class _Command:
     snapshots: Sequence[Snapshot]
     claim: Claim | None = None
     future: Future[list[int]] = field(default_factory=Future)
+    # each event's canonical bytes for the audit chain, made before the write lock is taken
+    canonicals: list[bytes] = field(default_factory=list)
 
     @property
     def keys(self) -> set[tuple[UUID, int]]:
@@ -186,7 +190,11 @@ class GroupCommitter:
         if not events:
             raise ValueError("a command stores at least one event")
         self._start()
-        command = _Command(events, reads, snapshots, claim)
+        canonicals = [
+            chain.canonical_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in events
+        ]
+        command = _Command(events, reads, snapshots, claim, canonicals=canonicals)
         self._queue.put(command)
         return command.future
 
@@ -278,6 +286,23 @@ class GroupCommitter:
                     (row["originator_id"], row["originator_version"]): row["notification_id"]
                     for row in cur.fetchall()
                 }
+            if stored:
+                cur.execute(audit_chain.HEAD)
+                head = cur.fetchone()
+                cur.execute(
+                    audit_chain.INSERT_LINKS,
+                    audit_chain.links(
+                        GENESIS if head is None else bytes(head["hash"]),
+                        [
+                            (stored[key], canonical)
+                            for command in keyed
+                            for key, canonical in zip(
+                                _event_keys(command), command.canonicals, strict=True
+                            )
+                            if key in stored
+                        ],
+                    ),
+                )
             snapshots = [s for command in keyed for s in command.snapshots]
             if snapshots and self._snapshots is not None:
                 cur.execute(self._snapshots, _snapshot_params(snapshots))
@@ -385,6 +410,10 @@ def _settle(batch: list[_Command], stored: dict[tuple[UUID, int], int]) -> None:
             command.future.set_result(positions)
         else:
             command.future.set_exception(CommitConflictError())
+
+
+def _event_keys(command: _Command) -> list[tuple[UUID, int]]:
+    return [(_uuid(e.originator_id), e.originator_version) for e in command.events]
 
 
 def _positions(command: _Command, stored: dict[tuple[UUID, int], int]) -> list[int]:

@@ -9,6 +9,7 @@ else is the library's own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -19,13 +20,22 @@ from psycopg.sql import SQL
 from roadmap_svc.storage.availability import guarded
 
 
+@dataclass(frozen=True)
+class PositionedStoredEvent(StoredEvent):
+    """A stored event with its position in the log, when read from the events table: so an
+    event that no longer decodes can be named by position (storage/transcoder.py)."""
+
+    position: int | None = None
+
+
 def stored_event(row: Any) -> StoredEvent:  # noqa: ANN401 - a dict row of either reader
     """A row of the events (or snapshots) table, as the library's stored event."""
-    return StoredEvent(
+    return PositionedStoredEvent(
         originator_id=row["originator_id"],
         originator_version=row["originator_version"],
         topic=row["topic"],
         state=row["state"],
+        position=row.get("notification_id"),
     )
 
 

@@ -22,6 +22,22 @@ from roadmap_svc.domain.snapshots import TypedSnapshot, state_types
 _SET_BY_MAPPER = frozenset({"originator_id", "originator_version"})
 
 
+class CorruptEventError(MapperDeserialisationError):
+    """A stored event that no longer decodes: the log was edited or damaged. Retrying cannot
+    help; `roadmap-svc audit verify` names what changed."""
+
+    def __init__(self, stored_event: StoredEvent, cause: Exception) -> None:
+        self.aggregate_id = str(stored_event.originator_id)
+        self.version = stored_event.originator_version
+        self.topic = stored_event.topic
+        self.position: int | None = getattr(stored_event, "position", None)
+        at = "" if self.position is None else f" at position {self.position}"
+        super().__init__(
+            f"the stored {self.topic} of {self.aggregate_id} version {self.version}{at} "
+            f"cannot be decoded: {cause}"
+        )
+
+
 class MsgspecTranscoder(Transcoder):
     def __init__(self) -> None:
         self._encoder = msgspec.json.Encoder()
@@ -46,11 +62,7 @@ class MsgspecMapper(Mapper[UUID]):
                 aggregate_class = resolve_topic(state["topic"])
                 state["state"] = snapshot_state_decoder(aggregate_class).decode(state["state"])
         except (msgspec.DecodeError, ValueError) as exc:
-            msg = (
-                f"cannot decode the stored {stored_event.topic} of {stored_event.originator_id}"
-                f" version {stored_event.originator_version}: {exc}"
-            )
-            raise MapperDeserialisationError(msg) from exc
+            raise CorruptEventError(stored_event, exc) from exc
         originator_id = stored_event.originator_id
         state["originator_id"] = (
             originator_id if isinstance(originator_id, UUID) else UUID(originator_id)

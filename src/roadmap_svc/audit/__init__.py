@@ -1,0 +1,1 @@
+"""Tamper evidence: the hash chain over the log, signed checkpoints, verify and export."""
