@@ -11,6 +11,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -313,6 +314,31 @@ def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from roadmap_svc.audit.replay import decisions_until  # noqa: PLC0415
+
+    try:
+        until = msgspec.convert(args.until, datetime)
+    except msgspec.ValidationError:
+        print(f"roadmap-svc: --until {args.until!r} is not an RFC 3339 time", file=sys.stderr)
+        return 2
+    if until.tzinfo is None:
+        print("roadmap-svc: --until must name its UTC offset (e.g. Z)", file=sys.stderr)
+        return 2
+    with open_database(settings) as target:
+        migrate_database(target)
+        with psycopg.connect(target.dsn) as conn:
+            position, decisions = decisions_until(conn, until)
+    for decision in decisions:
+        print(msgspec.json.encode(decision).decode())
+    print(
+        f"{len(decisions)} decisions as recorded by {args.until} (the log up to position"
+        f" {position}, replayed)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _openapi(settings: Settings, args: argparse.Namespace) -> int:
     text = openapi_yaml(settings)
     if args.output == "-":
@@ -398,6 +424,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", default="roadmap-audit.json", help="the file to write")
     export.set_defaults(run=_audit_export)
+    replayed = audit_commands.add_parser(
+        "replay",
+        help="print the decision log as it stood at a time (JSON lines), replayed from the log",
+    )
+    replayed.add_argument("--until", required=True, help="RFC 3339, e.g. 2026-03-01T09:30:00Z")
+    replayed.set_defaults(run=_audit_replay)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for stdout")

@@ -9,7 +9,7 @@ async def test_a_misspelt_parameter_is_refused_not_ignored(client: Client) -> No
     created = await propose(client)
     response = await client.get(f"/v1/initiatives/{created['id']}", params={"verison": "1"})
     body = assert_problem(response, 400, "unknown-query-parameter")
-    assert body["detail"] == "verison: not a parameter of this operation (it takes: version)"
+    assert body["detail"] == "verison: not a parameter of this operation (it takes: as_of, version)"
     assert body["errors"] == [
         {"field": "verison", "message": "unknown query parameter", "source": "query"}
     ]

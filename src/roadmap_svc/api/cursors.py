@@ -64,12 +64,15 @@ def link_header(following: NextPage | None) -> dict[str, str]:
     return {"Link": f'<{following.link}>; rel="next"'} if following else {}
 
 
-def paged(page: Callable[..., T], items: Sequence[Any], following: NextPage | None) -> Response[T]:
-    """A JSON page of these items (a page struct: items, next_cursor, next), with its next
-    page in the body and in a Link header."""
+def paged(
+    page: Callable[..., T], items: Sequence[Any], following: NextPage | None, **more: object
+) -> Response[T]:
+    """A JSON page of these items (a page struct: items, next_cursor, next, and any `more`
+    fields it has), with its next page in the body and in a Link header."""
     body = page(
         items=list(items),
         next_cursor=following.cursor if following else None,
         next=following.link if following else None,
+        **more,
     )
     return Response(body, headers=link_header(following))

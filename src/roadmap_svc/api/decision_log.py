@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from roadmap_svc.api import schemas
+from roadmap_svc.api.as_of import AsOf, as_of_position
 from roadmap_svc.api.auth import READ
 from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
 from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
@@ -31,6 +32,8 @@ class DecisionPage(msgspec.Struct, kw_only=True):
     items: list[Decision]
     next_cursor: str | None  # pass it as `cursor` for the next page; null on the last
     next: str | None  # the next page's link (also in the `Link` header)
+    # With `as_of`: the last position of the log this answer reflects.
+    as_of_position: int | None = None
 
 
 class DecisionLogController(Controller):
@@ -62,8 +65,11 @@ class DecisionLogController(Controller):
         cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         min_position: MinPosition = None,
+        as_of: AsOf = None,
     ) -> Response[DecisionPage]:
-        await ensure_position(pool, DECISION_TRACKING, min_position, settings.read_wait_seconds)
+        through = None if as_of is None else await as_of_position(pool, as_of)
+        wanted = max(min_position or 0, through or 0) or None  # the view has them all
+        await ensure_position(pool, DECISION_TRACKING, wanted, settings.read_wait_seconds)
         where = DecisionFilter(
             initiative_id=initiative_id,
             kind=None if kind is None else kind.value,
@@ -71,6 +77,7 @@ class DecisionLogController(Controller):
             quarter=None if quarter is None else str(Quarter.parse(quarter)),
             since=None if since is None else parse_time(since, "since", "query"),
             until=None if until is None else parse_time(until, "until", "query"),
+            through=through,
         )
         rows = await list_decisions(pool, where, decode_cursor(cursor), limit + 1)
         more = len(rows) > limit
@@ -80,4 +87,4 @@ class DecisionLogController(Controller):
             return cast(
                 "Response[DecisionPage]", csv_response(rows, fields_of(Decision), following)
             )
-        return paged(DecisionPage, rows, following)
+        return paged(DecisionPage, rows, following, as_of_position=through)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from roadmap_svc.api import representations, schemas
+from roadmap_svc.api.as_of import AsOf, as_of_time, before_the_log
 from roadmap_svc.api.auth import READ, WRITE
+from roadmap_svc.api.contract import PROBLEM_STATUSES
 from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
 from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import PoolDep, RoadmapDep, SettingsDep
 from roadmap_svc.api.etags import ETAG_HEADER, etag
+from roadmap_svc.api.problems import problem
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.requests import WriteDep
 from roadmap_svc.api.writes import initiative_written
@@ -96,9 +100,12 @@ class InitiativeController(Controller):
         "/{initiative_id:uuid}",
         operation_id="GetInitiative",
         response_headers=[ETAG_HEADER],
-        opt=READ,
+        opt={**READ, PROBLEM_STATUSES: (422,)},
         sync_to_thread=True,
-        summary="Read an initiative, now or at a past version",
+        summary="Read an initiative, now, at a past version, or as recorded by a past time",
+        description="`as_of` answers the initiative as the log had it at that time (the "
+        "version it had then; `as_of_position` says up to which position of the log). 404 "
+        "if it did not exist yet then.",
     )
     def read(
         self,
@@ -106,11 +113,23 @@ class InitiativeController(Controller):
         initiative_id: FromPath[UUID],
         roadmap: RoadmapDep,
         version: Annotated[int | None, QueryParameter(ge=1, description="A past version")] = None,
+        as_of: AsOf = None,
     ) -> Response[schemas.Initiative]:
+        through = None
+        if as_of is not None:
+            if version is not None:
+                raise problem("invalid-value", "give `version` or `as_of`, not both")
+            found = roadmap.as_of(initiative_id, as_of_time(as_of))
+            if found.position == 0:
+                raise before_the_log(as_of, found.first)
+            if found.version is None:
+                raise problem("not-found", f"initiative {initiative_id} did not exist by {as_of}")
+            version, through = found.version, found.position
         aggregate = roadmap.get_initiative(initiative_id, version=version)
-        return Response(
-            representations.initiative(aggregate), headers={"ETag": etag(aggregate.version)}
-        )
+        body = representations.initiative(aggregate)
+        if through is not None:
+            body = msgspec.structs.replace(body, as_of_position=through)
+        return Response(body, headers={"ETag": etag(aggregate.version)})
 
     @patch(
         "/{initiative_id:uuid}",

@@ -117,6 +117,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "webhook-target-refused": ProblemType(
         422, "Webhook target refused", "Not http(s), or a private, loopback or link-local host."
     ),
+    "as-of-out-of-range": ProblemType(
+        422, "No history at that time", "`as_of` is in the future or before the first event."
+    ),
     "nothing-to-change": ProblemType(422, "Nothing to change", "The revision changes nothing."),
     "domain-rule": ProblemType(422, "Refused by a domain rule", "See `detail`."),
     "precondition-required": ProblemType(

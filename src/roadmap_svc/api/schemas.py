@@ -179,6 +179,8 @@ class Initiative(msgspec.Struct, kw_only=True):
     updated_at: datetime
     # Global position of the last event this request recorded (read-your-writes); null on reads.
     position: int | None = None
+    # With `as_of`: the last position of the log this answer reflects.
+    as_of_position: int | None = None
 
 
 class InitiativeSummary(msgspec.Struct, kw_only=True):

@@ -50,6 +50,7 @@ from roadmap_svc.domain.errors import (
 )
 from roadmap_svc.domain.meta import EventMeta
 from roadmap_svc.domain.snapshots import TypedSnapshot
+from roadmap_svc.storage import audit_chain
 from roadmap_svc.storage.eventstore import EVENTS_TABLE, SNAPSHOTS_TABLE
 from roadmap_svc.storage.group_commit import CommitConflictError, GroupCommitter, Snapshot
 from roadmap_svc.storage.idempotency import Claim, IdempotencyKey, StoredAnswer
@@ -114,6 +115,13 @@ class Idempotent(Generic[T]):
             return self.render(Written(value, aggregate.id, aggregate.version, position))
 
         return Claim(self.key, answer)
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    position: int  # the log's last position recorded by then (0: none)
+    version: int | None  # the aggregate's version in that prefix (None: not yet)
+    first: datetime | None  # when the log's first event was recorded
 
 
 class NotInMemoryError(Exception):
@@ -293,6 +301,14 @@ class UnitOfWork(Application[UUID]):
             raise InvalidValueError("occurred_at", "must not be in the future")
 
     # ---- reads -------------------------------------------------------------------------
+
+    def as_of(self, aggregate_id: UUID, when: datetime) -> AsOf:
+        """Where the log stood at `when` (its last position recorded by then) and the
+        aggregate's version in it (None: it did not exist yet)."""
+        with self._datastore().get_connection() as conn, conn.cursor() as curs:
+            row = curs.execute(audit_chain.SYNC_AS_OF, (when, aggregate_id)).fetchone()
+        assert row is not None  # noqa: S101 - an aggregate query always answers a row
+        return AsOf(position=int(row["position"]), version=row["version"], first=row["first"])
 
     def stored(self, aggregate_id: UUID, version: int | None = None) -> Aggregate | None:
         """The aggregate rebuilt from the store (latest snapshot, then newer events)."""

@@ -23,6 +23,7 @@ WHERE position > $1
   AND ($5::text IS NULL OR quarter = $5)
   AND ($6::timestamptz IS NULL OR occurred_at >= $6)
   AND ($7::timestamptz IS NULL OR occurred_at < $7)
+  AND ($9::bigint IS NULL OR position <= $9)
 ORDER BY position
 LIMIT $8
 """
@@ -35,6 +36,7 @@ class DecisionFilter(msgspec.Struct, frozen=True, kw_only=True):
     quarter: str | None = None
     since: datetime | None = None  # occurred at or after
     until: datetime | None = None  # occurred before
+    through: int | None = None  # recorded at or before this position (as-of reads)
 
 
 async def list_decisions(
@@ -50,5 +52,6 @@ async def list_decisions(
         where.since,
         where.until,
         limit,
+        where.through,
     )
     return [msgspec.convert(dict(row), Decision) for row in rows]

@@ -4,8 +4,10 @@ and what verify and export read."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import psycopg
 
 from roadmap_svc.audit.chain import GENESIS, canonical_event, link
@@ -17,6 +19,26 @@ INSERT_LINKS = (
     "INSERT INTO audit_chain (position, hash)"
     " SELECT * FROM unnest(%(positions)s::bigint[], %(hashes)s::bytea[])"
 )
+# Backfilled links keep their event's own recording time.
+_INSERT_OLD_LINKS = (
+    "INSERT INTO audit_chain (position, hash, recorded_at) SELECT * FROM"
+    " unnest(%(positions)s::bigint[], %(hashes)s::bytea[], %(times)s::timestamptz[])"
+)
+# The log as of a time: the last position recorded by then (0: none yet).
+POSITION_AT = "SELECT coalesce(max(position), 0) FROM audit_chain WHERE recorded_at <= $1"
+FIRST_RECORDED = "SELECT min(recorded_at) FROM audit_chain"
+# The same for one aggregate, in one round trip: the prefix's end, the aggregate's version
+# in it, and when the log began.
+SYNC_AS_OF = f"""
+WITH prefix AS (
+    SELECT coalesce(max(position), 0) AS position FROM audit_chain WHERE recorded_at <= %s
+)
+SELECT prefix.position,
+       (SELECT max(originator_version) FROM {EVENTS_TABLE}
+         WHERE originator_id = %s AND notification_id <= prefix.position) AS version,
+       (SELECT min(recorded_at) FROM audit_chain) AS first
+FROM prefix
+"""  # noqa: S608 - constant
 
 
 def links(previous: bytes, events: Sequence[tuple[int, bytes]]) -> dict[str, list[Any]]:
@@ -29,6 +51,12 @@ def links(previous: bytes, events: Sequence[tuple[int, bytes]]) -> dict[str, lis
         positions.append(position)
         hashes.append(previous)
     return {"positions": positions, "hashes": hashes}
+
+
+def _recorded_at(state: bytes) -> datetime:
+    """An event's own recording time (the library's `timestamp`)."""
+    recorded: Any = msgspec.json.decode(state).get("timestamp")
+    return msgspec.convert(recorded, datetime) if recorded else datetime.now(UTC)
 
 
 def backfill(conn: psycopg.Connection[Any], page: int = 5000) -> int:
@@ -54,7 +82,8 @@ def backfill(conn: psycopg.Connection[Any], page: int = 5000) -> int:
                 previous,
                 [(r[0], canonical_event(r[1], r[2], r[3], bytes(r[4]))) for r in rows],
             )
-            conn.execute(INSERT_LINKS, params)
+            params["times"] = [_recorded_at(bytes(r[4])) for r in rows]
+            conn.execute(_INSERT_OLD_LINKS, params)
             previous = params["hashes"][-1]
             after = rows[-1][0]
             chained += len(rows)
