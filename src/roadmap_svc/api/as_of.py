@@ -43,7 +43,11 @@ def as_of_time(raw: str) -> datetime:
 
 
 def before_the_log(raw: str, first: datetime | None) -> Exception:
-    began = "nothing is recorded yet" if first is None else f"the log begins at {first}"
+    began = (
+        "nothing is recorded yet"
+        if first is None
+        else f"the log begins at {first.isoformat().replace('+00:00', 'Z')}"
+    )
     return _out_of_range(raw, f"is before the first event ({began})")
 
 
