@@ -17,6 +17,7 @@ from uuid import uuid4
 import msgspec
 import pytest
 
+from roadmap_svc.audit.signing import new_seed_text
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.server import drop_database, ensure_database
 from tests.conftest import SERVER_URL
@@ -45,6 +46,8 @@ def test_migrate_then_api_and_worker_as_the_readme_starts_them(
         "ROADMAP_DATABASE_URL": managed_database.dsn,
         "ROADMAP_LOG_FORMAT": "json",
         "ROADMAP_LOG_LEVEL": "INFO",
+        # one checkpoint key for every process, as docker-compose.yml passes it
+        "ROADMAP_AUDIT_SIGNING_KEY": new_seed_text(),
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")} | environment
     migrated = subprocess.run(
@@ -58,7 +61,8 @@ def test_migrate_then_api_and_worker_as_the_readme_starts_them(
     assert migrated.returncode == 0, migrated.stderr
     assert migrated.stdout.startswith("applied: 0001_")
 
-    data_dir = tmp_path / "unused"  # never used: ROADMAP_DATABASE_URL is set
+    # Never used: the database is ROADMAP_DATABASE_URL's and the signing key is given.
+    data_dir = tmp_path / "unused"
     api = ServeProcess(
         data_dir,
         free_port(),

@@ -18,6 +18,7 @@ import time
 import asyncpg
 
 from roadmap_svc.api.problems import problem
+from roadmap_svc.storage.availability import describe
 from roadmap_svc.storage.pool import Pool
 
 logger = logging.getLogger(__name__)
@@ -88,5 +89,5 @@ class RateLimiter:
             await asyncio.sleep(SYNC_SECONDS)
             try:
                 await self.sync(pool)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                logger.warning("could not share the rate-limit counts", exc_info=True)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                logger.warning("could not share the rate-limit counts (%s)", describe(exc))

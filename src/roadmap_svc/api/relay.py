@@ -21,6 +21,7 @@ import msgspec
 from litestar.response import ServerSentEventMessage
 
 from roadmap_svc.projections.announcements import CHANNEL, Announcement
+from roadmap_svc.storage.availability import describe
 from roadmap_svc.storage.database import DatabaseTarget
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,10 @@ class ViewAnnouncements:
                 while not conn.is_closed():
                     await asyncio.sleep(KEEPALIVE_SECONDS)
                     await conn.execute("SELECT 1")  # notices a dead link
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                logger.warning("live updates: lost the database link; reconnecting", exc_info=True)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+                logger.warning(
+                    "live updates: lost the database link (%s); reconnecting", describe(exc)
+                )
             finally:
                 self.listening.clear()
                 self._tell(None)

@@ -144,6 +144,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return found
 
 
+def describe(exc: BaseException) -> str:
+    """An error on one line (a log line during an outage, not a traceback a second)."""
+    return _first_line(exc)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"

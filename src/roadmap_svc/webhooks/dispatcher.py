@@ -26,6 +26,7 @@ from psycopg.rows import dict_row
 from standardwebhooks.webhooks import Webhook
 
 from roadmap_svc.config import Settings
+from roadmap_svc.storage.availability import describe
 from roadmap_svc.webhooks.targets import TargetRefusedError, check_target
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,10 @@ class Dispatcher:
         while not self._stopping.is_set():
             try:
                 self._run()
-            except (psycopg.Error, OSError):
-                logger.warning("webhook dispatcher: database unavailable; retrying", exc_info=True)
+            except (psycopg.Error, OSError) as exc:
+                logger.warning(
+                    "webhook dispatcher: database unavailable (%s); retrying", describe(exc)
+                )
                 self._stopping.wait(1.0)
 
     def _run(self) -> None:
