@@ -270,10 +270,13 @@ class GroupCommitter:
             self._datastore.get_connection() as conn,
             conn.pipeline(),
             conn.cursor() as cur,
+            conn.cursor() as chain_head,
             conn.transaction(),
         ):
             for statement in self._begin:
                 cur.execute(statement)
+            # Under the lock, pipelined: read with the insert's answer, no round trip of its own.
+            chain_head.execute(audit_chain.HEAD)
             taken: set[tuple[str, str]] = set()
             if claims:
                 cur.execute(idempotency.TAKEN, idempotency.taken_params(claims))
@@ -286,9 +289,8 @@ class GroupCommitter:
                     (row["originator_id"], row["originator_version"]): row["notification_id"]
                     for row in cur.fetchall()
                 }
+            head = chain_head.fetchone()
             if stored:
-                cur.execute(audit_chain.HEAD)
-                head = cur.fetchone()
                 cur.execute(
                     audit_chain.INSERT_LINKS,
                     audit_chain.links(
