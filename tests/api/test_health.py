@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from litestar.testing import AsyncTestClient
 
 from roadmap_svc.api.app import create_app
+from roadmap_svc.api.state import AppState
 from roadmap_svc.projections.registry import VIEWS
 from roadmap_svc.storage.database import DatabaseTarget
 from tests.api.helpers import Client, decide, propose
@@ -61,3 +65,34 @@ async def test_readyz_of_an_api_process_counts_the_views_lag_and_fails_past_the_
     status = lagging.json()["status"]
     for view in VIEWS:
         assert f"view {view.name} lags 3 events (ROADMAP_READY_MAX_LAG 2)" in status
+
+
+async def test_an_exhausted_pool_answers_503_with_retry_after_not_a_hang(
+    migrated_database: DatabaseTarget,
+) -> None:
+    settings = make_settings(db_pool_size=1, db_timeout_seconds=0.5)
+    app = create_app(settings, migrated_database)
+    async with AsyncTestClient(app) as api:
+        api.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        client = conforming(api)
+        await propose(client)  # the token is known and cached; reads go to the pool
+        pool = AppState.of(app).pool
+        acquired, release = threading.Event(), threading.Event()
+
+        async def hold() -> None:  # the only connection, held in the app's own loop
+            async with pool.acquire():
+                acquired.set()
+                await asyncio.to_thread(release.wait, 10)
+
+        app_loop: asyncio.AbstractEventLoop = pool._loop  # type: ignore[attr-defined]  # noqa: SLF001
+        held = asyncio.run_coroutine_threadsafe(hold(), app_loop)
+        assert acquired.wait(5)
+        try:
+            answer = await client.get("/v1/initiatives")
+        finally:
+            release.set()
+            await asyncio.wrap_future(held)
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"] == "1"
+        assert answer.json()["type"].endswith(":storage-unavailable")
+        assert (await client.get("/v1/initiatives")).status_code == 200  # and back at once
