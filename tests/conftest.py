@@ -12,6 +12,7 @@ controlling process, after the workers).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shutil
@@ -331,6 +332,9 @@ def portfolio(
 # ---- the app -----------------------------------------------------------------------------
 
 
+TEST_SIGNING_SEED = base64.b64encode(bytes(range(32))).decode()
+
+
 def make_settings(**overrides: object) -> Settings:
     # Small pools: several workers and test sessions may share one server (max_connections).
     values: dict[str, object] = {
@@ -338,6 +342,8 @@ def make_settings(**overrides: object) -> Settings:
         "read_wait_seconds": 10.0,
         "db_pool_size": 4,
         "rate_limit_per_minute": 0,  # tests send far more; test_rate_limits sets its own
+        # given, so that no test writes a generated key into the working directory
+        "audit_signing_key": TEST_SIGNING_SEED,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

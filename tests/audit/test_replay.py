@@ -4,9 +4,6 @@ what the live view answered at T (recorded during the test)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -21,6 +18,7 @@ from roadmap_svc.storage.database import DatabaseTarget
 from tests.api.helpers import Client, decide, propose
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.contract_check import conforming
+from tests.e2e.serve_process import run_cli
 
 
 @pytest.fixture
@@ -56,16 +54,10 @@ async def test_the_replayed_decision_log_equals_the_live_one_at_each_moment(
 
     # The command prints the same, one JSON line per decision.
     moment, answered = seen[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")}
-    env["ROADMAP_DATABASE_URL"] = migrated_database.dsn
     done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "roadmap_svc.cli", "audit", "replay", "--until", moment.isoformat()],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        run_cli,
+        *("audit", "replay", "--until", moment.isoformat()),
+        env={"ROADMAP_DATABASE_URL": migrated_database.dsn},
     )
     assert done.returncode == 0, done.stderr
     assert [msgspec.json.decode(line) for line in done.stdout.splitlines()] == answered

@@ -21,6 +21,21 @@ def embedded_dsn(data_dir: Path) -> str:
     return f"postgresql://postgres@/roadmap?host={data_dir.resolve() / 'pgdata'}"
 
 
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """`roadmap-svc ARGS` to its end, with only the ROADMAP_* settings given in `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")} | env
+    return subprocess.run(  # noqa: S603 - our own CLI, a fixed command
+        [sys.executable, "-m", "roadmap_svc.cli", *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,9 +7,6 @@ and /metrics answer; the logs are JSON lines carrying the request id. Extended t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -21,7 +18,7 @@ from roadmap_svc.audit.signing import new_seed_text
 from roadmap_svc.storage.database import DatabaseTarget, parse_database_url
 from roadmap_svc.storage.server import drop_database, ensure_database
 from tests.conftest import SERVER_URL
-from tests.e2e.serve_process import ServeProcess, free_port
+from tests.e2e.serve_process import ServeProcess, free_port, run_cli
 
 pytestmark = [
     pytest.mark.extended,
@@ -49,15 +46,7 @@ def test_migrate_then_api_and_worker_as_the_readme_starts_them(
         # one checkpoint key for every process, as docker-compose.yml passes it
         "ROADMAP_AUDIT_SIGNING_KEY": new_seed_text(),
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")} | environment
-    migrated = subprocess.run(
-        [sys.executable, "-m", "roadmap_svc.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    migrated = run_cli("migrate", env=environment)
     assert migrated.returncode == 0, migrated.stderr
     assert migrated.stdout.startswith("applied: 0001_")
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import psycopg
 import pytest
 from psycopg import sql
@@ -16,6 +12,7 @@ from roadmap_svc.storage.durability import (
     check_durability,
     unsafe_settings,
 )
+from tests.e2e.serve_process import run_cli
 
 
 def _synchronous_commit(database: DatabaseTarget, value: str) -> DatabaseTarget:
@@ -52,16 +49,7 @@ def test_synchronous_commit_off_is_refused_unless_allowed(
 
 @pytest.mark.parametrize("command", ["worker", "api"])
 def test_the_processes_refuse_to_start_on_it(unsafe_database: DatabaseTarget, command: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_")}
-    env["ROADMAP_DATABASE_URL"] = unsafe_database.dsn
-    done = subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "roadmap_svc.cli", command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(command, env={"ROADMAP_DATABASE_URL": unsafe_database.dsn})
     assert done.returncode == 2, done.stderr
     assert "PostgreSQL runs with " in done.stderr
     assert "synchronous_commit=off" in done.stderr

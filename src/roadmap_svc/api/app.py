@@ -74,6 +74,7 @@ def create_app(
             connect_timeout=settings.db_timeout_seconds,
         )
         application = await asyncio.to_thread(RoadmapApplication, env)
+        key = await asyncio.to_thread(signing_key, settings)
         pool = await create_pool(target, settings.db_pool_size, settings.db_timeout_seconds)
         state = AppState(
             settings=settings,
@@ -81,6 +82,7 @@ def create_app(
             pool=pool,
             limiter=RateLimiter(settings.rate_limit_per_minute),
             dsn=target.dsn,
+            signing_key=key,
         )
         dispatcher = checkpointer = None
         if run_projections:
@@ -88,9 +90,7 @@ def create_app(
             state.runners = start_runners(eventsourcing_env(target, pool_size=1))
             dispatcher = Dispatcher(target.dsn, settings)
             dispatcher.start()
-            checkpointer = Checkpointer(
-                target.dsn, signing_key(settings), settings.audit_checkpoint_minutes
-            )
+            checkpointer = Checkpointer(target.dsn, key, settings.audit_checkpoint_minutes)
             checkpointer.start()
         state.announcements = ViewAnnouncements(target)
         state.announcements.tell(state.plans_hear)

@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Controller, get, post
 
 from roadmap_svc.api.auth import AUDIT
 from roadmap_svc.api.contract import PROBLEM_STATUSES
 from roadmap_svc.api.dependencies import AppStateDep
 from roadmap_svc.api.problems import problem
+from roadmap_svc.api.state import AppState
 from roadmap_svc.audit import checkpoints
 from roadmap_svc.audit.checkpoints import Checkpoint
-from roadmap_svc.audit.signing import public_key_text, signing_key
+from roadmap_svc.audit.signing import public_key_text
 from roadmap_svc.audit.verify import AuditReport, verify
 
 
@@ -34,7 +36,7 @@ class AuditController(Controller):
         "by another key, or not reached by the events). It takes seconds per 100,000 events.",
     )
     async def verify(self, app_state: AppStateDep) -> AuditReport:
-        key = public_key_text(signing_key(app_state.settings))
+        key = public_key_text(_key(app_state))
 
         def run() -> AuditReport:
             with psycopg.connect(app_state.dsn) as conn:
@@ -65,7 +67,7 @@ class AuditController(Controller):
         "while the log is empty.",
     )
     async def sign(self, app_state: AppStateDep) -> Checkpoint:
-        key = signing_key(app_state.settings)
+        key = _key(app_state)
 
         def run() -> Checkpoint | None:
             with psycopg.connect(app_state.dsn, autocommit=True) as conn:
@@ -75,3 +77,9 @@ class AuditController(Controller):
         if made is None:
             raise problem("conflict", "the log is empty: there is nothing to sign yet")
         return made
+
+
+def _key(app_state: AppState) -> Ed25519PrivateKey:
+    if app_state.signing_key is None:  # pragma: no cover - set at start-up
+        raise RuntimeError("the app has not started")
+    return app_state.signing_key

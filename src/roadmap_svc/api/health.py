@@ -9,15 +9,8 @@ from litestar.openapi import ResponseSpec
 
 from roadmap_svc.api import schemas
 from roadmap_svc.api.dependencies import AppStateDep
-from roadmap_svc.api.state import AppState
-from roadmap_svc.application import APPLICATION_NAME
-from roadmap_svc.projections import failures
-from roadmap_svc.projections.failures import PoisonEvent
-from roadmap_svc.projections.positions import event_store_position, projection_position
-from roadmap_svc.projections.registry import VIEWS
 from roadmap_svc.projections.runner import SupervisedRunner
-from roadmap_svc.projections.view_tables import tracking_table
-from roadmap_svc.storage.eventstore import EVENTS_TABLE
+from roadmap_svc.projections.status import ViewStatus, views_now
 
 
 class HealthController(Controller):
@@ -41,13 +34,9 @@ class HealthController(Controller):
     )
     async def ready(self, app_state: AppStateDep) -> Response[schemas.Readiness]:
         try:
-            head = await event_store_position(app_state.pool, EVENTS_TABLE)
-            stuck = {f.view: f for f in await failures.waiting(app_state.pool)}
+            head, views = await views_now(app_state.pool)
             here = {runner.name: runner for runner in app_state.runners}
-            projections = [
-                await _status(app_state, view.name, here.get(view.name), head, stuck)
-                for view in VIEWS
-            ]
+            projections = [_status(view, here.get(view.name)) for view in views]
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             body = schemas.Readiness(
                 status=f"database unavailable: {type(exc).__name__}",
@@ -80,22 +69,15 @@ def _problems(projections: list[schemas.ProjectionStatus], max_lag: int) -> list
     return found
 
 
-async def _status(
-    app_state: AppState,
-    name: str,
-    runner: SupervisedRunner | None,
-    head: int,
-    stuck: dict[str, PoisonEvent],
-) -> schemas.ProjectionStatus:
-    position = await projection_position(app_state.pool, tracking_table(name), APPLICATION_NAME)
+def _status(view: ViewStatus, runner: SupervisedRunner | None) -> schemas.ProjectionStatus:
     return schemas.ProjectionStatus(
-        name=name,
+        name=view.name,
         kept_here=runner is not None,
         running=runner is not None and runner.is_running,
         standing_by=runner is not None and runner.standing_by,
-        position=position,
-        lag=max(head - position, 0),
+        position=view.position,
+        lag=view.lag,
         restarts=0 if runner is None else runner.restarts,
         last_error=None if runner is None else runner.last_error,
-        failure=stuck.get(name, None if runner is None else runner.failure),
+        failure=view.failure or (None if runner is None else runner.failure),
     )

@@ -16,12 +16,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from roadmap_svc.api.dependencies import AppStateDep
-from roadmap_svc.application import APPLICATION_NAME
-from roadmap_svc.projections import failures
-from roadmap_svc.projections.positions import event_store_position, projection_position
-from roadmap_svc.projections.registry import VIEWS
-from roadmap_svc.projections.view_tables import tracking_table
-from roadmap_svc.storage.eventstore import EVENTS_TABLE
+from roadmap_svc.projections.status import views_now
 from roadmap_svc.storage.pool import Pool
 from roadmap_svc.webhooks import endpoints
 
@@ -80,8 +75,7 @@ def _process_registry() -> CollectorRegistry:
 
 
 async def _from_database(pool: Pool) -> list[Metric]:
-    head = await event_store_position(pool, EVENTS_TABLE)
-    waiting = {f.view for f in await failures.waiting(pool)}
+    head, views = await views_now(pool)
     store = GaugeMetricFamily("roadmap_event_store_position", "The last event's position")
     store.add_metric([], head)
     position = GaugeMetricFamily(
@@ -95,11 +89,10 @@ async def _from_database(pool: Pool) -> list[Metric]:
         "1 while a view waits at an event it cannot apply (see /readyz)",
         labels=["view"],
     )
-    for view in VIEWS:
-        at = await projection_position(pool, tracking_table(view.name), APPLICATION_NAME)
-        position.add_metric([view.name], at)
-        lag.add_metric([view.name], max(head - at, 0))
-        stuck.add_metric([view.name], 1 if view.name in waiting else 0)
+    for view in views:
+        position.add_metric([view.name], view.position)
+        lag.add_metric([view.name], view.lag)
+        stuck.add_metric([view.name], 0 if view.failure is None else 1)
     found = await endpoints.backlog(pool)
     deliveries = GaugeMetricFamily(
         "roadmap_webhook_deliveries", "Webhook deliveries by status", labels=["status"]

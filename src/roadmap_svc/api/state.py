@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 
 from roadmap_svc.api.rate_limits import RateLimiter
@@ -22,6 +23,7 @@ class AppState:
     application: RoadmapApplication
     pool: Pool
     dsn: str = ""  # for what runs on psycopg in a thread (audit verify)
+    signing_key: Ed25519PrivateKey | None = None  # audit checkpoints' (read at start-up)
     runners: list[SupervisedRunner] = field(default_factory=list)
     plans: PlanCache = field(default_factory=PlanCache)
     announcements: ViewAnnouncements | None = None  # the live-update relay, once started

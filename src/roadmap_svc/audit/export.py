@@ -10,10 +10,12 @@ from typing import IO, Any
 
 import msgspec
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 from roadmap_svc.audit import checkpoints
 from roadmap_svc.audit.verify import PAGE
-from roadmap_svc.storage.eventstore import EVENTS_TABLE
+from roadmap_svc.storage.audit_chain import links_after
+from roadmap_svc.storage.event_log import stored_log
 
 FORMAT = "roadmap-svc audit export 1"
 ALGORITHM = {
@@ -33,51 +35,27 @@ def export(conn: psycopg.Connection[Any], public_key: str, out: IO[bytes]) -> in
         out.write(b'{"format":' + encode(FORMAT) + b',"exported_at":' + encode(exported_at))
         out.write(b',"public_key":' + encode(public_key) + b',"algorithm":' + encode(ALGORITHM))
         out.write(b',"events":[')
-        count = _write_rows(
-            conn,
-            out,
-            "SELECT notification_id, originator_id, originator_version, topic, state"  # noqa: S608
-            f" FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
-            lambda r: encode(_event(r)),
-        )
+        count = 0
+        for stored, position in stored_log(conn, page=PAGE):
+            out.write((b"," if count else b"") + encode(_event(stored, position)))
+            count += 1
         out.write(b'],"chain":[')
-        _write_rows(
-            conn,
-            out,
-            "SELECT position, hash FROM audit_chain WHERE position > %s ORDER BY position LIMIT %s",
-            lambda r: encode({"position": r[0], "hash": bytes(r[1]).hex()}),
-        )
+        for n, (position, digest) in enumerate(links_after(conn, PAGE)):
+            out.write((b"," if n else b"") + encode({"position": position, "hash": digest.hex()}))
         out.write(b'],"checkpoints":' + encode(checkpoints.recorded(conn)) + b"}\n")
     return count
 
 
-def _event(row: tuple[Any, ...]) -> dict[str, Any]:
+def _event(stored: StoredEvent, position: int) -> dict[str, Any]:
     found: dict[str, Any] = {
-        "position": row[0],
-        "aggregate_id": str(row[1]),
-        "version": row[2],
-        "topic": row[3],
+        "position": position,
+        "aggregate_id": str(stored.originator_id),
+        "version": stored.originator_version,
+        "topic": stored.topic,
     }
+    state = bytes(stored.state)
     try:
-        found["data"] = msgspec.json.decode(bytes(row[4]))
+        found["data"] = msgspec.json.decode(state)
     except msgspec.DecodeError:  # a damaged event: exported as it is, for the auditor to see
-        found["state_base64"] = base64.b64encode(bytes(row[4])).decode()
+        found["state_base64"] = base64.b64encode(state).decode()
     return found
-
-
-def _write_rows(
-    conn: psycopg.Connection[Any],
-    out: IO[bytes],
-    query: str,
-    encode: Any,  # noqa: ANN401
-) -> int:
-    after, count = 0, 0
-    while True:
-        with conn.cursor(binary=True) as curs:
-            rows = curs.execute(query, (after, PAGE)).fetchall()
-        if not rows:
-            return count
-        for row in rows:
-            out.write((b"," if count else b"") + encode(row))
-            count += 1
-        after = rows[-1][0]

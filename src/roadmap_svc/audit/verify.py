@@ -12,7 +12,6 @@ from uuid import UUID
 
 import msgspec
 import psycopg
-from psycopg.rows import dict_row
 
 from roadmap_svc.audit import checkpoints
 from roadmap_svc.audit.chain import (
@@ -23,7 +22,8 @@ from roadmap_svc.audit.chain import (
     link,
 )
 from roadmap_svc.audit.signing import verifies
-from roadmap_svc.storage.eventstore import EVENTS_TABLE
+from roadmap_svc.storage.audit_chain import links_after
+from roadmap_svc.storage.event_log import stored_log
 
 PAGE = 2000
 ProblemKind = Literal[
@@ -114,7 +114,7 @@ def _walk(conn: psycopg.Connection[Any], signed: list[checkpoints.Checkpoint]) -
     for c in signed:
         at_position.setdefault(c.position, []).append(c.signed_at + " " + c.hash)
     walk = _Walk()
-    links = _links(conn)
+    links = links_after(conn, PAGE)
     stored = next(links, None)
     for event in _events(conn):
         walk.problem = _out_of_step(stored, event)
@@ -173,37 +173,11 @@ def _at(event: _Event, kind: ProblemKind, detail: str) -> AuditProblem:
 
 
 def _events(conn: psycopg.Connection[Any]) -> Iterator[_Event]:
-    after = 0
-    while True:
-        with conn.cursor(binary=True, row_factory=dict_row) as curs:
-            rows = curs.execute(
-                "SELECT notification_id, originator_id, originator_version, topic, state"  # noqa: S608
-                f" FROM {EVENTS_TABLE} WHERE notification_id > %s"
-                " ORDER BY notification_id LIMIT %s",
-                (after, PAGE),
-            ).fetchall()
-        if not rows:
-            return
-        for r in rows:
-            yield _Event(
-                r["notification_id"],
-                r["originator_id"],
-                r["originator_version"],
-                r["topic"],
-                bytes(r["state"]),
-            )
-        after = rows[-1]["notification_id"]
-
-
-def _links(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, bytes]]:
-    after = 0
-    while True:
-        rows = conn.execute(
-            "SELECT position, hash FROM audit_chain WHERE position > %s ORDER BY position LIMIT %s",
-            (after, PAGE),
-        ).fetchall()
-        if not rows:
-            return
-        for position, digest in rows:
-            yield int(position), bytes(digest)
-        after = rows[-1][0]
+    for stored, position in stored_log(conn, page=PAGE):
+        yield _Event(
+            position,
+            UUID(str(stored.originator_id)),
+            stored.originator_version,
+            stored.topic,
+            bytes(stored.state),
+        )

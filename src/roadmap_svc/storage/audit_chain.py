@@ -3,14 +3,16 @@ and what verify and export read."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 from roadmap_svc.audit.chain import GENESIS, canonical_event, link
+from roadmap_svc.storage.event_log import stored_log
 from roadmap_svc.storage.eventstore import EVENTS_TABLE
 
 # Read under the event store's write lock: the previous link is the newest one.
@@ -26,6 +28,10 @@ _INSERT_OLD_LINKS = (
 )
 # The log as of a time: the last position recorded by then (0: none yet).
 POSITION_AT = "SELECT coalesce(max(position), 0) FROM audit_chain WHERE recorded_at <= $1"
+_POSITION_AT = POSITION_AT.replace("$1", "%s")
+_LINKS_AFTER = (
+    "SELECT position, hash FROM audit_chain WHERE position > %s ORDER BY position LIMIT %s"
+)
 FIRST_RECORDED = "SELECT min(recorded_at) FROM audit_chain"
 # The same for one aggregate, in one round trip: the prefix's end, the aggregate's version
 # in it, and when the log began.
@@ -66,24 +72,50 @@ def backfill(conn: psycopg.Connection[Any], page: int = 5000) -> int:
     chained = 0
     with conn.transaction():
         conn.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
-        head = conn.execute(HEAD).fetchone()
-        previous, after = (GENESIS, 0) if head is None else (bytes(head[1]), int(head[0]))
-        while True:
-            with conn.cursor(binary=True) as curs:
-                rows = curs.execute(
-                    "SELECT notification_id, originator_id, originator_version, topic, state"  # noqa: S608
-                    f" FROM {EVENTS_TABLE} WHERE notification_id > %s"
-                    " ORDER BY notification_id LIMIT %s",
-                    (after, page),
-                ).fetchall()
-            if not rows:
-                return chained
-            params = links(
-                previous,
-                [(r[0], canonical_event(r[1], r[2], r[3], bytes(r[4]))) for r in rows],
-            )
-            params["times"] = [_recorded_at(bytes(r[4])) for r in rows]
-            conn.execute(_INSERT_OLD_LINKS, params)
-            previous = params["hashes"][-1]
-            after = rows[-1][0]
-            chained += len(rows)
+        if conn.execute(HEAD).fetchone() is not None:
+            return 0  # chained already
+        previous = GENESIS
+        chunk: list[tuple[StoredEvent, int]] = []
+        for item in stored_log(conn, page=page):
+            chunk.append(item)
+            if len(chunk) == page:
+                previous = _chain_old(conn, previous, chunk)
+                chained, chunk = chained + len(chunk), []
+        if chunk:
+            _chain_old(conn, previous, chunk)
+            chained += len(chunk)
+    return chained
+
+
+def _chain_old(
+    conn: psycopg.Connection[Any], previous: bytes, chunk: list[tuple[StoredEvent, int]]
+) -> bytes:
+    params = links(
+        previous,
+        [
+            (position, canonical_event(e.originator_id, e.originator_version, e.topic, e.state))
+            for e, position in chunk
+        ],
+    )
+    params["times"] = [_recorded_at(bytes(e.state)) for e, _ in chunk]
+    conn.execute(_INSERT_OLD_LINKS, params)
+    last: bytes = params["hashes"][-1]
+    return last
+
+
+def links_after(conn: psycopg.Connection[Any], page: int = 2000) -> Iterator[tuple[int, bytes]]:
+    """Every stored link (position, hash), in position order, a page at a time."""
+    after = 0
+    while True:
+        rows = conn.execute(_LINKS_AFTER, (after, page)).fetchall()
+        for position, digest in rows:
+            yield int(position), bytes(digest)
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def position_at(conn: psycopg.Connection[Any], when: datetime) -> int:
+    """The log as of a time: its last position recorded by then (0: none yet)."""
+    row = conn.execute(_POSITION_AT, (when,)).fetchone()
+    return int(row[0]) if row else 0

@@ -67,7 +67,7 @@ class Availability:
         with self._lock:
             if self._reason is not None:
                 return
-            self._reason = _first_line(exc)
+            self._reason = describe(exc)
             self.outages += 1
             probing, self._probing = self._probing, True
         logger.warning("database unreachable, failing fast until it answers: %s", self._reason)
@@ -146,10 +146,6 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def describe(exc: BaseException) -> str:
     """An error on one line (a log line during an outage, not a traceback a second)."""
-    return _first_line(exc)
-
-
-def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
@@ -184,7 +180,7 @@ def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
             if pool_exhausted(exc):
                 raise DatabaseUnavailableError(NO_FREE_CONNECTION) from exc
             gate.failed(exc)
-            reason = f"the database is unreachable ({_first_line(exc)})"
+            reason = f"the database is unreachable ({describe(exc)})"
             raise DatabaseUnavailableError(reason) from exc
 
     update_wrapper(call, method)

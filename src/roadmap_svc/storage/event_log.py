@@ -4,7 +4,7 @@ runners and rebuilds)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -51,6 +51,23 @@ def events_after(
     with conn.cursor(binary=True, row_factory=dict_row) as curs:
         rows = curs.execute(EVENTS_AFTER, (position, limit)).fetchall()
     return [(stored_event(row), row["notification_id"]) for row in rows]
+
+
+def stored_log(
+    conn: psycopg.Connection[Any], through: int | None = None, page: int = 2000
+) -> Iterator[tuple[StoredEvent, int]]:
+    """Every stored event with its position, in position order (up to `through`), read a
+    page at a time (verify, export, replay, the chain's backfill)."""
+    after = 0
+    while True:
+        rows = events_after(conn, after, page)
+        for stored, position in rows:
+            if through is not None and position > through:
+                return
+            yield stored, position
+        if len(rows) < page:
+            return
+        after = rows[-1][1]
 
 
 class PositionedEvent:
