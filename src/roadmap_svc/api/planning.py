@@ -3,6 +3,7 @@ list of quarters with their totals."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -10,14 +11,17 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 
+from roadmap_svc.api.as_of import AsOf, as_of_position
 from roadmap_svc.api.auth import READ
 from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
 from roadmap_svc.api.dependencies import AppStateDep, PoolDep, SettingsDep
 from roadmap_svc.api.progress import PROGRESS_TRACKING
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.schemas import QuarterInPath, QuarterInQuery
+from roadmap_svc.api.state import AppState
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.projections import planning_queries, progress_queries
+from roadmap_svc.projections.as_of_reads import quarter_plan_as_of
 from roadmap_svc.projections.planning_queries import QuarterSummary
 from roadmap_svc.projections.progress import ProgressInitiative
 from roadmap_svc.projections.quarter_plan import VIEW, QuarterPlan, empty_plan
@@ -59,6 +63,17 @@ def _revisit(row: ProgressInitiative, today: date) -> RevisitItem:
     )
 
 
+async def plan_as_of(app_state: AppState, quarter: str, position: int) -> QuarterPlan:
+    """The quarter's plan as of a position of the log, in a thread (it folds events)."""
+
+    def run() -> QuarterPlan:
+        with app_state.application.connection() as conn:
+            return quarter_plan_as_of(conn, quarter, position)
+
+    plan = await asyncio.to_thread(run)
+    return msgspec.structs.replace(plan, as_of_position=position)
+
+
 class PlanningController(Controller):
     path = "/v1/planning/quarters"
     tags = ("planning",)
@@ -70,7 +85,9 @@ class PlanningController(Controller):
         summary="The quarter plan: planned and candidate initiatives, each team's load and WIP",
         description="Per team: capacity, allocated FTE, load %, over-allocation and the "
         "initiatives in progress against its WIP limit; planned initiatives with no team "
-        "assigned are flagged. Rules in the README (*Quarter plan*).",
+        "assigned are flagged. Rules in the README (*Quarter plan*). `as_of` answers the "
+        "plan as it stood then, computed by the view's own code from its kept row versions "
+        "(`as_of_position` says up to which position of the log).",
     )
     async def plan(
         self,
@@ -78,9 +95,13 @@ class PlanningController(Controller):
         quarter: QuarterInPath,
         app_state: AppStateDep,
         min_position: MinPosition = None,
+        as_of: AsOf = None,
     ) -> Response[QuarterPlan]:
         name = str(Quarter.parse(quarter))
         pool = app_state.pool
+        if as_of is not None:
+            position = await as_of_position(pool, as_of)
+            return Response(await plan_as_of(app_state, name, position))
         wait = app_state.settings.read_wait_seconds
         await ensure_position(pool, PLAN_TRACKING, min_position, wait)
         # After a write, the copy must be checked: the announcement may still be on its way.

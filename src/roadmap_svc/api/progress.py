@@ -3,6 +3,8 @@ their reasons, computed at read time against the service's clock."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC
 from typing import Annotated, Any, cast
 from uuid import UUID
 
@@ -11,24 +13,28 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from roadmap_svc.api import schemas
+from roadmap_svc.api.as_of import AsOf, as_of_position, as_of_time
 from roadmap_svc.api.auth import READ
 from roadmap_svc.api.csv_export import CSV_NOTE, OFFERS_CSV, csv_response, fields_of, wants_csv
 from roadmap_svc.api.cursors import Cursor, decode_cursor, next_page, paged
 from roadmap_svc.api.dependencies import AppStateDep
+from roadmap_svc.api.problems import problem
 from roadmap_svc.api.reads import MinPosition, ensure_position
 from roadmap_svc.api.state import AppState
 from roadmap_svc.domain.errors import NotFoundError
 from roadmap_svc.domain.lifecycle import Status
 from roadmap_svc.domain.quarter import Quarter
 from roadmap_svc.domain.text import LINE_PATTERN
+from roadmap_svc.projections.as_of_reads import progress_as_of
 from roadmap_svc.projections.health import (
     Forecaster,
     Health,
     HealthRules,
     InitiativeProgress,
+    Portfolio,
     progress_of,
 )
-from roadmap_svc.projections.progress import VIEW
+from roadmap_svc.projections.progress import VIEW, ProgressInitiative
 from roadmap_svc.projections.progress_queries import (
     get_progress_initiative,
     list_progress_initiatives,
@@ -49,6 +55,21 @@ def _rules(state: AppState) -> HealthRules:
     return HealthRules(off_track_days=state.settings.health_off_track_days)
 
 
+async def _progress_as_of(state: AppState, initiative_id: UUID, as_of: str) -> InitiativeProgress:
+    position = await as_of_position(state.pool, as_of)
+
+    def run() -> tuple[ProgressInitiative | None, Portfolio]:
+        with state.application.connection() as conn:
+            return progress_as_of(conn, initiative_id, position)
+
+    found, portfolio = await asyncio.to_thread(run)
+    if found is None:
+        raise problem("not-found", f"initiative {initiative_id} did not exist by {as_of}")
+    today = as_of_time(as_of).astimezone(UTC).date()
+    answer = progress_of(found, portfolio, today, _rules(state))
+    return msgspec.structs.replace(answer, as_of_position=position)
+
+
 class ProgressController(Controller):
     tags = ("progress",)
 
@@ -58,7 +79,9 @@ class ProgressController(Controller):
         opt=READ,
         summary="An initiative's milestones, forecasts and health, with the reasons",
         description="Rules in the README (*Progress and health*); what depends on today is "
-        "computed now, against the service's clock.",
+        "computed now, against the service's clock. `as_of` answers it as it stood then: "
+        "the view's rows then, and that day as today (`as_of_position` says up to which "
+        "position of the log); 404 if the initiative did not exist yet.",
     )
     async def one(
         self,
@@ -66,8 +89,11 @@ class ProgressController(Controller):
         initiative_id: FromPath[UUID],
         app_state: AppStateDep,
         min_position: MinPosition = None,
+        as_of: AsOf = None,
     ) -> InitiativeProgress:
         pool = app_state.pool
+        if as_of is not None:
+            return await _progress_as_of(app_state, initiative_id, as_of)
         await ensure_position(
             pool, PROGRESS_TRACKING, min_position, app_state.settings.read_wait_seconds
         )

@@ -29,7 +29,7 @@ import random
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
@@ -40,6 +40,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper, StoredEvent
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
+from psycopg import Connection
+from psycopg.rows import DictRow
 
 from roadmap_svc.commands.cache import AggregateCache, changeable_copy
 from roadmap_svc.domain.errors import (
@@ -309,6 +311,11 @@ class UnitOfWork(Application[UUID]):
             row = curs.execute(audit_chain.SYNC_AS_OF, (when, aggregate_id)).fetchone()
         assert row is not None  # noqa: S101 - an aggregate query always answers a row
         return AsOf(position=int(row["position"]), version=row["version"], first=row["first"])
+
+    def connection(self) -> AbstractContextManager[Connection[DictRow]]:
+        """A connection of the event store's pool, for reads that fold events in this
+        process (as-of views); give it back soon."""
+        return self._datastore().get_connection()
 
     def stored(self, aggregate_id: UUID, version: int | None = None) -> Aggregate | None:
         """The aggregate rebuilt from the store (latest snapshot, then newer events)."""

@@ -17,7 +17,7 @@ given, worst first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -95,7 +95,7 @@ class NextMilestone(msgspec.Struct, frozen=True, kw_only=True):
     forecast_date: date | None
 
 
-class InitiativeProgress(msgspec.Struct, frozen=True, kw_only=True):
+class InitiativeProgress(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     initiative_id: UUID
     title: str
     owner: str
@@ -112,6 +112,8 @@ class InitiativeProgress(msgspec.Struct, frozen=True, kw_only=True):
     today: date
     position: int
     milestone_progress: tuple[MilestoneProgress, ...]
+    # With `as_of`: the last position of the log this answer reflects.
+    as_of_position: int | None = None
 
 
 @dataclass
@@ -125,6 +127,38 @@ class Portfolio:
         self.by_initiative: dict[UUID, list[ProgressMilestone]] = {}
         for (initiative_id, _), row in self.milestones.items():
             self.by_initiative.setdefault(initiative_id, []).append(row)
+
+
+class PortfolioNeeds:
+    """What a progress read loads, step by step, from whichever rows it reads (live or as
+    of a past position): the milestones of the initiatives asked for and, transitively, of
+    the initiatives those milestones depend on."""
+
+    def __init__(self, initiatives: list[ProgressInitiative]) -> None:
+        self._known = {i.id: i for i in initiatives}
+        self._milestones: dict[MilestoneKey, ProgressMilestone] = {}
+        self._loaded: set[UUID] = set()
+        self.wanted: set[UUID] = set(self._known)  # whose milestones to load next
+
+    def add_milestones(self, found: Iterable[ProgressMilestone]) -> list[UUID]:
+        """The milestones of `wanted`; returns the initiatives to load next (upstream)."""
+        for row in found:
+            self._milestones[(row.initiative_id, row.id)] = row
+        self._loaded |= self.wanted
+        upstream = {
+            d.upstream_initiative_id
+            for m in self._milestones.values()
+            for d in m.milestone.dependencies
+        }
+        self.wanted = upstream - self._loaded
+        return list(upstream - self._known.keys())
+
+    def add_initiatives(self, found: Iterable[ProgressInitiative]) -> None:
+        for row in found:
+            self._known[row.id] = row
+
+    def portfolio(self) -> Portfolio:
+        return Portfolio(initiatives=self._known, milestones=self._milestones)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ class Table(Generic[R]):
     row: type[R]
     key: tuple[str, ...]
     indexes: tuple[Index, ...] = ()
+    # False for rows the view derives from its others in `settle` (a quarter's whole plan):
+    # an as-of view keeps no versions of them, as-of reads derive them the same way.
+    versioned: bool = True
 
     def key_of(self, row: R) -> Key:
         return tuple(getattr(row, name) for name in self.key)
@@ -77,10 +80,11 @@ def _nothing_to_say(rows: Rows) -> dict[str, list[str]]:
 class View:
     """A view: its name (pinned: it names its tracking table), tables and fold.
 
-    `settle` runs once after each batch, for rows derived from many others (a quarter's
-    plan): cheaper than after every event, and the same in every mode. `changes` names what
-    a live batch changed, for the live-update stream. Bump `revision` when
-    the fold changes meaning: the view is then rebuilt from the log at the next migrate.
+        `settle` runs once after each batch, for rows derived from many others (a quarter's
+        plan): cheaper than after every event, and the same in every mode. `changes` names what
+        a live batch changed, for the live-update stream. An `as_of` view keeps every version of
+    its rows (projections.row_versions). Bump `revision` when
+        the fold changes meaning: the view is then rebuilt from the log at the next migrate.
     """
 
     name: str
@@ -89,6 +93,7 @@ class View:
     settle: Settle = _nothing_to_settle
     changes: Changes = _nothing_to_say  # after a live batch: e.g. {"quarters": ["2027-Q1"]}
     revision: int = 1
+    as_of: bool = False  # keeps its rows' versions for reads as of a past position
 
     def table_named(self, name: str) -> Table[Any]:
         for table in self.tables:

@@ -73,7 +73,7 @@ def _changes(rows: Rows) -> dict[str, list[str]]:
     return {"initiatives": [str(key[0]) for key in rows.changed(INITIATIVES)]}
 
 
-VIEW = View("progress", (INITIATIVES, MILESTONES), _apply, changes=_changes)
+VIEW = View("progress", (INITIATIVES, MILESTONES), _apply, changes=_changes, as_of=True)
 
 
 @singledispatch

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from roadmap_svc.projections.health import Portfolio
+from roadmap_svc.projections.health import Portfolio, PortfolioNeeds
 from roadmap_svc.projections.progress import (
     INITIATIVES,
     MILESTONES,
@@ -67,22 +67,11 @@ async def get_progress_initiative(pool: Pool, initiative_id: UUID) -> ProgressIn
 async def portfolio_for(pool: Pool, initiatives: list[ProgressInitiative]) -> Portfolio:
     """The rows the progress of `initiatives` needs: their milestones and, transitively,
     the milestones (and initiatives) those depend on."""
-    known = {i.id: i for i in initiatives}
-    milestones: dict[tuple[UUID, UUID], ProgressMilestone] = {}
-    wanted = set(known)
-    loaded: set[UUID] = set()
-    while wanted:
-        for row in await pool.fetch(MILESTONES_OF, list(wanted)):
-            found = msgspec.convert(dict(row), ProgressMilestone)
-            milestones[(found.initiative_id, found.id)] = found
-        loaded |= wanted
-        upstream = {
-            d.upstream_initiative_id for m in milestones.values() for d in m.milestone.dependencies
-        }
-        wanted = upstream - loaded
-        missing = list(upstream - known.keys())
+    needs = PortfolioNeeds(initiatives)
+    while needs.wanted:
+        rows = await pool.fetch(MILESTONES_OF, list(needs.wanted))
+        missing = needs.add_milestones(msgspec.convert(dict(r), ProgressMilestone) for r in rows)
         if missing:
-            for row in await pool.fetch(INITIATIVES_BY_ID, missing):
-                other = msgspec.convert(dict(row), ProgressInitiative)
-                known[other.id] = other
-    return Portfolio(initiatives=known, milestones=milestones)
+            found = await pool.fetch(INITIATIVES_BY_ID, missing)
+            needs.add_initiatives(msgspec.convert(dict(r), ProgressInitiative) for r in found)
+    return needs.portfolio()

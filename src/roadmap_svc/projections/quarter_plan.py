@@ -138,12 +138,14 @@ class PlanTotals(msgspec.Struct, frozen=True, kw_only=True):
     teams_over_wip_limit: int
 
 
-class QuarterPlan(msgspec.Struct, frozen=True, kw_only=True):
+class QuarterPlan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     quarter: str
     position: int  # the last event reflected in this plan
     totals: PlanTotals
     teams: tuple[TeamLoad, ...]
     initiatives: tuple[PlannedInitiative, ...]
+    # With `as_of`: the last position of the log this answer reflects (never stored).
+    as_of_position: int | None = None
 
 
 class QuarterPlanRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -159,7 +161,8 @@ TEAMS = Table(
 )
 MEMBERS = Table("quarter_plan_members", QuarterMembers, key=("quarter",))
 TOUCHED = Table("quarter_plan_touched", QuarterTouched, key=("quarter",))
-PLANS = Table("quarter_plans", QuarterPlanRow, key=("quarter",))
+# Derived in settle from the rows above; as-of reads derive it the same way (`plan_at`).
+PLANS = Table("quarter_plans", QuarterPlanRow, key=("quarter",), versioned=False)
 
 
 def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN401 - any event
@@ -196,6 +199,7 @@ VIEW = View(
     _apply,
     _settle,
     changes=_changes,
+    as_of=True,
 )
 _ENCODER = msgspec.json.Encoder()
 
@@ -369,6 +373,15 @@ def _touch(
             teams = teams | {team}
     if initiatives is not members.initiatives or teams is not members.teams:
         rows.put(MEMBERS, QuarterMembers(quarter=quarter, initiatives=initiatives, teams=teams))
+
+
+def plan_at(rows: Rows, quarter: str) -> QuarterPlan:
+    """The quarter's plan from the rows as they stand (as settle derived it last)."""
+    members = rows.get(MEMBERS, quarter)
+    touched = rows.get(TOUCHED, quarter)
+    if members is None or touched is None:
+        return empty_plan(quarter)
+    return plan_of(members, touched.position, rows)
 
 
 def plan_of(members: QuarterMembers, position: int, rows: Rows) -> QuarterPlan:

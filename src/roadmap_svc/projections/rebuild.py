@@ -21,7 +21,7 @@ import psycopg
 from tqdm import tqdm
 
 from roadmap_svc.application import APPLICATION_NAME
-from roadmap_svc.projections import view_tables
+from roadmap_svc.projections import row_versions, view_tables
 from roadmap_svc.projections.announcements import Announcement, announce
 from roadmap_svc.projections.kit import MemoryRows, View, apply_batch
 from roadmap_svc.projections.tables import TableSQL
@@ -71,6 +71,9 @@ class Rebuild:
             for view in self._views:
                 for table in view.tables:
                     self._conn.execute(f"DROP TABLE IF EXISTS {table.name}{SHADOW}")
+                for table in row_versions.versioned(view):
+                    versions = row_versions.versions_name(table.name)
+                    self._conn.execute(f"DROP TABLE IF EXISTS {versions}{SHADOW}")
             raise
         seconds = time.monotonic() - started
         logger.info(
@@ -94,9 +97,11 @@ class Rebuild:
         decoded = [(self._mapper.to_domain_event(stored), p) for stored, p in found]
         for view in self._views:
             rows = self._rows[view.name]
-            rows.begin_batch()
             try:
-                apply_batch(view, rows, decoded)
+                for part in row_versions.chunks(view, decoded):
+                    rows.begin_batch()
+                    apply_batch(view, rows, part)
+                    self._write_versions(view, rows, part[-1][1])
             except Exception as exc:
                 msg = (
                     f"view {view.name} cannot fold the events after position {self.position}"
@@ -108,6 +113,13 @@ class Rebuild:
         bar.total = max(bar.total or 0, self.position)
         bar.update(len(found))
         return len(found) == BATCH
+
+    def _write_versions(self, view: View, rows: MemoryRows, position: int) -> None:
+        changed = {
+            table.name: {k: rows.get(table, *k) for k in rows.changed(table)}
+            for table in row_versions.versioned(view)
+        }
+        row_versions.write_versions(self._conn, view, changed, position, SHADOW)
 
     def _write(self) -> None:
         for view in self._views:
@@ -132,14 +144,18 @@ class Rebuild:
         for view in self._views:
             for table in view.tables:
                 shadow = TableSQL(table, table.name + SHADOW)
-                self._conn.execute(f"DROP TABLE IF EXISTS {table.name}")
-                self._conn.execute(f"ALTER TABLE {shadow.name} RENAME TO {table.name}")
-                self._conn.execute(f"ALTER INDEX {shadow.name}_pkey RENAME TO {table.name}_pkey")
+                self._rename(shadow.name, table.name)
                 for index in table.indexes:
                     self._conn.execute(
                         f"ALTER INDEX {shadow.index_name(index.columns)}"
                         f" RENAME TO {shadow.index_name(index.columns, table.name)}"
                     )
+            for table in row_versions.versioned(view):
+                versions = row_versions.versions_name(table.name)
+                self._rename(versions + SHADOW, versions)
+                self._conn.execute(
+                    f"ALTER INDEX {versions}{SHADOW}__valid_from RENAME TO {versions}__valid_from"
+                )
             tracking = view_tables.tracking_table(view.name)
             self._conn.execute(
                 f"INSERT INTO {tracking} (application_name, notification_id)"  # noqa: S608 - ours
@@ -155,6 +171,11 @@ class Rebuild:
                 announce(
                     curs, Announcement(view=view.name, position=self.position, everything=True)
                 )
+
+    def _rename(self, shadow: str, live: str) -> None:
+        self._conn.execute(f"DROP TABLE IF EXISTS {live}")
+        self._conn.execute(f"ALTER TABLE {shadow} RENAME TO {live}")
+        self._conn.execute(f"ALTER INDEX {shadow}_pkey RENAME TO {live}_pkey")
 
 
 def rebuild(conn: psycopg.Connection[Any], views: Sequence[View], *, progress: bool = False) -> int:

@@ -150,7 +150,7 @@ class TableSQL:
         return [list(column) for column in zip(*encoded, strict=True)]
 
     def key_params(self, keys: list[Key]) -> list[list[Any]]:
-        return [[_plain(k[i]) for k in keys] for i in range(len(self.key_columns))]
+        return [[plain(k[i]) for k in keys] for i in range(len(self.key_columns))]
 
     def decode(self, row: dict[str, Any]) -> Any:  # noqa: ANN401 - the table's row type
         for name in self._raw:
@@ -168,7 +168,7 @@ class TableSQL:
                 value = bytes(value).decode()
             elif column.is_json or column.is_text_array:
                 value = _JSON.encode(value).decode()
-            values.append(_plain(value))
+            values.append(plain(value))
         return tuple(values)
 
     def _keys_in(self) -> str:
@@ -181,5 +181,6 @@ class TableSQL:
         return "jsonb" if column.is_text_array else column.type
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
+    """A value as PostgreSQL takes it (an enum as its value)."""
     return value.value if isinstance(value, Enum) else value

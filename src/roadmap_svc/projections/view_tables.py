@@ -12,6 +12,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.projections import row_versions
 from roadmap_svc.projections.kit import View
 from roadmap_svc.projections.tables import TableSQL
 
@@ -26,16 +27,19 @@ def tracking_table(view_name: str) -> str:
 def fingerprint(view: View) -> str:
     parts = [f"revision {view.revision}"]
     parts += [f"{t.name} {TableSQL(t).fingerprint}" for t in view.tables]
+    if view.as_of:  # versions kept from the first event: a view that begins keeping them replays
+        parts += [f"versions of {t.name}" for t in row_versions.versioned(view)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def create_tables(conn: psycopg.Connection[Any], view: View, suffix: str = "") -> None:
-    """(Re)create the view's tables, empty, named `<table><suffix>`."""
+    """(Re)create the view's tables (and their versions), empty, named `<table><suffix>`."""
     for table in view.tables:
         sql = TableSQL(table, table.name + suffix)
         conn.execute(f"DROP TABLE IF EXISTS {sql.name}")
         for statement in sql.ddl:
             conn.execute(statement.encode())
+    row_versions.create_versions(conn, view, suffix)
 
 
 def ensure_views(conn: psycopg.Connection[Any], views: tuple[View, ...]) -> list[str]:

@@ -54,11 +54,13 @@ def events_after(
 
 
 def stored_log(
-    conn: psycopg.Connection[Any], through: int | None = None, page: int = 2000
+    conn: psycopg.Connection[Any],
+    through: int | None = None,
+    page: int = 2000,
+    after: int = 0,
 ) -> Iterator[tuple[StoredEvent, int]]:
-    """Every stored event with its position, in position order (up to `through`), read a
-    page at a time (verify, export, replay, the chain's backfill)."""
-    after = 0
+    """Every stored event with its position, in position order (after `after`, up to
+    `through`), read a page at a time (verify, export, replays, the chain's backfill)."""
     while True:
         rows = events_after(conn, after, page)
         for stored, position in rows:
