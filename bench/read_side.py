@@ -164,17 +164,25 @@ def report_p2(r: dict[str, Any], clients: int) -> None:
 # ---- P4: rebuild and catch-up -----------------------------------------------------------------
 
 
-def seed_log(app: RoadmapApplication, events: int, writers: int = 16) -> int:
-    """At least `events` events of mixed kinds, written by concurrent commands."""
+def seed_log(
+    app: RoadmapApplication,
+    events: int,
+    writers: int = 16,
+    quarters: tuple[str, ...] = (QUARTER,),
+) -> int:
+    """At least `events` events of mixed kinds, written by concurrent commands; initiatives
+    are approved into `quarters` in turn."""
     teams = [app.register_team(name=f"Log team {n}", wip_limit=3, meta=META).id for n in range(20)]
     for team in teams:
-        app.set_team_capacity(team, quarter=QUARTER, fte=8, meta=META, expected_version=None)
+        for quarter in quarters:
+            app.set_team_capacity(team, quarter=quarter, fte=8, meta=META, expected_version=None)
     per_writer = events // writers
 
     def writer(w: int) -> None:
         rng = random.Random(w)  # noqa: S311 - bench data
         written = 0
         while written < per_writer:
+            quarter = quarters[(written // 50) % len(quarters)]
             initiative = app.propose_initiative(
                 title=f"Log {w}",
                 problem_statement="p",
@@ -197,14 +205,14 @@ def seed_log(app: RoadmapApplication, events: int, writers: int = 16) -> int:
             ).value.id
             app.decide(
                 initiative,
-                DecisionInput(kind=DecisionKind.APPROVE, rationale="go", quarter=QUARTER),
+                DecisionInput(kind=DecisionKind.APPROVE, rationale="go", quarter=quarter),
                 META,
                 None,
             )
             app.assign_team(
                 initiative,
                 team_id=rng.choice(teams),
-                quarter=QUARTER,
+                quarter=quarter,
                 fte=1,
                 person=None,
                 role=None,

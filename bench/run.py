@@ -2,7 +2,8 @@
 and the read side (bench/read_side.py: P2, P3, P4).
 
     ./dev bench [--seconds 15] [--clients 32] [--n 300] [--events 10000]
-                [--log-events 100000] [--only P1,P2,P3,P4,P5,P7,P8]
+                [--log-events 100000] [--as-of-events 200000]
+                [--only P1,P2,P3,P4,P5,P6,P7,P8]
 
 Runs on a fresh database: on TEST_POSTGRES_SERVER_URL's server when set, else an embedded
 PostgreSQL (fsync on, as shipped). The service runs as `roadmap-svc serve` in its own process;
@@ -14,6 +15,7 @@ P1  HTTP commands/s, CLIENTS concurrent clients each writing its own initiative
     ÷ the library's single-thread rate of one-event saves (Application.save)   ≥ 2.0, p99 ≤ 50 ms
 P5  loading a 10,000-event initiative ÷ loading a 10-event one, aggregate cache off  ≤ 2
 P7  one HTTP write (one client, sequential) ÷ the same command on the application   ≤ 1.5
+P6  as-of quarter plan over 200,000 events, median ≤ 1 s and ≤ 20 times a live read (bench/as_of.py)
 P8  reads and writes/s with 2 and 4 `api` processes ÷ with 1 (bench/processes.py)
 """
 
@@ -28,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import as_of
 import httpx
 import processes
 import read_side
@@ -371,7 +374,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (P1)")
     parser.add_argument("--n", type=int, default=300, help="samples per direct measurement")
     parser.add_argument("--events", type=int, default=10_000, help="long history (P5)")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P7,P8", help="which, e.g. P1,P7")
+    parser.add_argument("--as-of-events", type=int, default=200_000, help="P6's history")
+    parser.add_argument("--as-of-reads", type=int, default=200, help="P6's random times")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8", help="which, e.g. P1,P7")
     parser.add_argument("--log-events", type=int, default=100_000, help="log to rebuild (P4)")
     parser.add_argument(
         "--split",
@@ -422,6 +427,10 @@ def read_side_measures(args: argparse.Namespace, only: set[str], p1_rate: float 
         with bench_database() as (target, _):
             migrate_database(target)
             read_side.report_p4(read_side.p4(target, args.log_events))
+    if "P6" in only:
+        with bench_database() as (target, _):
+            migrate_database(target)
+            as_of.report_p6(as_of.p6(target, args.as_of_events, args.as_of_reads))
 
 
 def _print_baseline(r: dict[str, Any]) -> None:

@@ -60,6 +60,9 @@ def progress_as_of(
 
 @contextmanager
 def _snapshot(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        yield  # in the caller's transaction: its snapshot
+        return
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield

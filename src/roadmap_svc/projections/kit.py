@@ -25,6 +25,11 @@ R = TypeVar("R", bound=msgspec.Struct)
 Key = tuple[Any, ...]
 
 
+def tracking_table(view_name: str) -> str:
+    # The library names a view's tracking table after it (PostgresFactory).
+    return f"{view_name.lower()}_tracking"
+
+
 @dataclass(frozen=True)
 class Index:
     columns: tuple[str, ...]
@@ -41,7 +46,8 @@ class Table(Generic[R]):
     key: tuple[str, ...]
     indexes: tuple[Index, ...] = ()
     # False for rows the view derives from its others in `settle` (a quarter's whole plan):
-    # an as-of view keeps no versions of them, as-of reads derive them the same way.
+    # an as-of view keeps no versions of them, and as-of reads derive them the same way. Only
+    # settle writes such a table, and apply never reads it.
     versioned: bool = True
 
     def key_of(self, row: R) -> Key:
@@ -144,9 +150,17 @@ class MemoryRows:
         self._dirty.setdefault(table.name, {})[key] = None
 
 
-def apply_batch(view: View, rows: Rows, batch: Iterable[tuple[Any, int]]) -> None:
-    """The one way every mode folds a batch: each event in position order, then settle."""
+def apply_batch(
+    view: View,
+    rows: Rows,
+    batch: Iterable[tuple[Any, int]],
+    before_each: Callable[[int], None] | None = None,
+) -> None:
+    """The one way every mode folds a batch: each event in position order, then settle.
+    `before_each` hears each event's position first (row versions are kept by event)."""
     for domain_event, position in batch:
+        if before_each is not None:
+            before_each(position)
         view.apply(rows, domain_event, position)
     view.settle(rows)
 

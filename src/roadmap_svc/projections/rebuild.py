@@ -97,11 +97,13 @@ class Rebuild:
         decoded = [(self._mapper.to_domain_event(stored), p) for stored, p in found]
         for view in self._views:
             rows = self._rows[view.name]
+            rows.begin_batch()
             try:
-                for part in row_versions.chunks(view, decoded):
-                    rows.begin_batch()
-                    apply_batch(view, rows, part)
-                    self._write_versions(view, rows, part[-1][1])
+                if view.as_of:
+                    noted = row_versions.fold_versioned(view, rows, decoded)
+                    row_versions.write_versions(self._conn, view, noted.take(), SHADOW)
+                else:
+                    apply_batch(view, rows, decoded)
             except Exception as exc:
                 msg = (
                     f"view {view.name} cannot fold the events after position {self.position}"
@@ -113,13 +115,6 @@ class Rebuild:
         bar.total = max(bar.total or 0, self.position)
         bar.update(len(found))
         return len(found) == BATCH
-
-    def _write_versions(self, view: View, rows: MemoryRows, position: int) -> None:
-        changed = {
-            table.name: {k: rows.get(table, *k) for k in rows.changed(table)}
-            for table in row_versions.versioned(view)
-        }
-        row_versions.write_versions(self._conn, view, changed, position, SHADOW)
 
     def _write(self) -> None:
         for view in self._views:
@@ -153,9 +148,6 @@ class Rebuild:
             for table in row_versions.versioned(view):
                 versions = row_versions.versions_name(table.name)
                 self._rename(versions + SHADOW, versions)
-                self._conn.execute(
-                    f"ALTER INDEX {versions}{SHADOW}__valid_from RENAME TO {versions}__valid_from"
-                )
             tracking = view_tables.tracking_table(view.name)
             self._conn.execute(
                 f"INSERT INTO {tracking} (application_name, notification_id)"  # noqa: S608 - ours

@@ -1,34 +1,35 @@
 """Row versions: every state each row of an as-of view had, by position, for reads of the
 view as it stood at a past position.
 
-An as-of view (`View.as_of`) keeps, beside each table, `<table>__versions`: the row's key,
-`valid_from` (the position of the batch that wrote it) and the row as JSON (NULL: deleted).
-Every batch that writes rows, live or in a rebuild, writes their versions at the batch's last
-position, so the versions at or before any position P that ends a batch are the view as of P.
+An as-of view (`View.as_of`) keeps, beside each of its tables, `<table>__versions`: the
+row's key, `valid_from` (the position of the event that wrote it) and the row as JSON (NULL:
+deleted). Every batch, live or in a rebuild, writes the versions its events made along with
+its rows and tracking, in one transaction. So the latest version of each row at or before a
+position P, for any P up to the tracked one, is the row as it was just after P's event.
 
-The view as of any position is then `HistoricRows`: the latest version of each row at or
-before B, the last position at or before P that some batch ended at and wrote, with the
-events after B up to P folded by the view's own code (at most one batch of them; none when P
-ended a batch). Nothing is computed by a second implementation.
+Tables the view derives in `settle` (Table.versioned False: a quarter's whole plan) keep no
+versions; an as-of read derives them from the others with the view's own code. Past the
+tracked position (the runner lags), the events between are folded by the view's own apply
+over those versions (`HistoricRows`). Nothing is computed by a second implementation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import cached_property
+from collections.abc import Iterable
+from functools import cache, cached_property
 from typing import Any
 
 import msgspec
 import psycopg
 from psycopg.rows import tuple_row
 
-from roadmap_svc.projections.kit import Key, R, Table, View, apply_batch
+from roadmap_svc.application import APPLICATION_NAME
+from roadmap_svc.projections.kit import Key, R, Rows, Table, View, apply_batch, tracking_table
 from roadmap_svc.projections.tables import TableSQL, plain
 from roadmap_svc.storage.event_log import stored_log
 from roadmap_svc.storage.transcoder import MsgspecMapper
 
 SUFFIX = "__versions"
-VERSION_EVERY = 250  # events: an as-of view's batches write versions at least this often
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -39,15 +40,6 @@ def versions_name(table_name: str) -> str:
 def versioned(view: View) -> tuple[Table[Any], ...]:
     """The tables whose versions an as-of view keeps (none for other views)."""
     return tuple(t for t in view.tables if t.versioned) if view.as_of else ()
-
-
-def chunks(view: View, batch: Sequence[tuple[Any, int]]) -> list[Sequence[tuple[Any, int]]]:
-    """A batch as the view folds it: whole, or for an as-of view in parts of VERSION_EVERY
-    events, each settled and its versions written, so that an as-of read folds at most that
-    many events after the versions it starts from."""
-    if not view.as_of or len(batch) <= VERSION_EVERY:
-        return [batch]
-    return [batch[i : i + VERSION_EVERY] for i in range(0, len(batch), VERSION_EVERY)]
 
 
 class VersionsSQL:
@@ -67,8 +59,7 @@ class VersionsSQL:
             (
                 f"CREATE TABLE {self.name} (\n    {columns},\n    valid_from bigint NOT NULL,\n"
                 f"    row json,\n    PRIMARY KEY ({keys}, valid_from)\n)"
-            ),
-            f"CREATE INDEX {self.name}__valid_from ON {self.name} (valid_from)",
+            )
         ]
 
     @cached_property
@@ -77,16 +68,19 @@ class VersionsSQL:
         arrays = ", ".join(f"%s::{c.type}[]" for c in self.keys)
         return (
             f"INSERT INTO {self.name} ({keys}, valid_from, row)\n"
-            f"SELECT {keys}, %s, row FROM unnest({arrays}, %s::json[]) AS v({keys}, row)\n"
+            f"SELECT * FROM unnest({arrays}, %s::bigint[], %s::json[])\n"
             f"ON CONFLICT ({keys}, valid_from) DO UPDATE SET row = EXCLUDED.row"
         )
 
-    def insert_params(self, rows: dict[Key, Any], position: int) -> list[Any]:
-        """For `insert`: each key (its row, or None for a deleted one) at `position`."""
-        keys = list(rows)
-        columns: list[Any] = [[plain(k[i]) for k in keys] for i in range(len(self.keys))]
-        encoded = [None if rows[k] is None else _ENCODER.encode(rows[k]).decode() for k in keys]
-        return [position, *columns, encoded]
+    def insert_params(self, versions: dict[tuple[Key, int], Any]) -> list[Any]:
+        """For `insert`: each (key, position) with its row (None: deleted)."""
+        items = list(versions.items())
+        columns: list[Any] = [
+            [plain(key[i]) for (key, _), _ in items] for i in range(len(self.keys))
+        ]
+        positions = [position for (_, position), _ in items]
+        rows = [None if row is None else _ENCODER.encode(row).decode() for _, row in items]
+        return [*columns, positions, rows]
 
     @cached_property
     def select_one(self) -> str:
@@ -96,8 +90,19 @@ class VersionsSQL:
             " ORDER BY valid_from DESC LIMIT 1"
         )
 
+    @cached_property
+    def select_many(self) -> str:
+        """Rows of a one-column key, by an array of keys: one index probe each."""
+        (key,) = self.keys
+        return (
+            f"SELECT k.key, v.row::text FROM unnest(%s::{key.type}[]) AS k(key)"  # noqa: S608
+            f" CROSS JOIN LATERAL (SELECT row FROM {self.name}"
+            f" WHERE {key.name} = k.key AND valid_from <= %s"
+            " ORDER BY valid_from DESC LIMIT 1) AS v"
+        )
+
     def select_where(self, column: str) -> str:
-        """The rows (at a position) whose key column `column` is one of an array."""
+        """The rows whose key column `column` is one of an array."""
         keys = ", ".join(c.name for c in self.keys)
         kind = next(c.type for c in self.keys if c.name == column)
         return (
@@ -110,20 +115,66 @@ class VersionsSQL:
         return None if text is None else self._decoder.decode(text)
 
 
+@cache
+def versions_sql(table: Table[Any], suffix: str = "") -> VersionsSQL:
+    return VersionsSQL(table, suffix)
+
+
+class VersionedRows:
+    """A view's rows (`Rows`) that also note, by event, the versions its apply makes: pass
+    `at` to apply_batch as `before_each`, and `take` them to write them."""
+
+    def __init__(self, rows: Rows, view: View) -> None:
+        self._rows = rows
+        self._kept = {t.name for t in versioned(view)}
+        self._position = 0
+        self._versions: dict[str, dict[tuple[Key, int], Any]] = {}
+
+    def at(self, position: int) -> None:
+        self._position = position
+
+    def get(self, table: Table[R], *key: object) -> R | None:
+        return self._rows.get(table, *key)
+
+    def put(self, table: Table[R], row: R) -> None:
+        self._rows.put(table, row)
+        self._note(table, table.key_of(row), row)
+
+    def delete(self, table: Table[Any], *key: object) -> None:
+        self._rows.delete(table, *key)
+        self._note(table, key, None)
+
+    def changed(self, table: Table[Any]) -> list[Key]:
+        return self._rows.changed(table)
+
+    def take(self) -> dict[str, dict[tuple[Key, int], Any]]:
+        taken, self._versions = self._versions, {}
+        return taken
+
+    def _note(self, table: Table[Any], key: Key, row: object) -> None:
+        if table.name in self._kept:
+            self._versions.setdefault(table.name, {})[(key, self._position)] = row
+
+
+def fold_versioned(view: View, rows: Rows, batch: list[tuple[Any, int]]) -> VersionedRows:
+    """Fold a batch (apply_batch) noting the versions it makes (for an as-of view)."""
+    noting = VersionedRows(rows, view)
+    apply_batch(view, noting, batch, before_each=noting.at)
+    return noting
+
+
 def write_versions(
     conn: psycopg.Connection[Any],
     view: View,
-    changed: dict[str, dict[Key, Any]],
-    position: int,
+    versions: dict[str, dict[tuple[Key, int], Any]],
     suffix: str = "",
 ) -> None:
-    """The versions, at `position`, of the rows a batch put (or deleted: None), by table."""
     with conn.cursor() as curs:
         for table in versioned(view):
-            rows = changed.get(table.name)
-            if rows:
-                sql = VersionsSQL(table, suffix)
-                curs.execute(sql.insert, sql.insert_params(rows, position))
+            made = versions.get(table.name)
+            if made:
+                sql = versions_sql(table, suffix)
+                curs.execute(sql.insert, sql.insert_params(made))
 
 
 def create_versions(conn: psycopg.Connection[Any], view: View, suffix: str = "") -> None:
@@ -135,17 +186,6 @@ def create_versions(conn: psycopg.Connection[Any], view: View, suffix: str = "")
             conn.execute(statement.encode())
 
 
-def last_written(conn: psycopg.Connection[Any], view: View, position: int) -> int:
-    """The last position at or before `position` at which a batch wrote rows (0: none)."""
-    parts = ", ".join(
-        f"(SELECT max(valid_from) FROM {versions_name(t.name)} WHERE valid_from <= %(p)s)"  # noqa: S608
-        for t in versioned(view)
-    )
-    with conn.cursor(row_factory=tuple_row) as curs:
-        row = curs.execute(f"SELECT greatest({parts})", {"p": position}).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
-
-
 class HistoricRows:
     """A view's rows as of position `at` (read from its versions on demand), with what the
     events folded since changed over them (`Rows`, for the view's own apply and settle)."""
@@ -154,8 +194,7 @@ class HistoricRows:
         self._conn = conn
         self.view = view
         self.at = at
-        self.position = at  # the last event folded in
-        self._sql = {t.name: VersionsSQL(t) for t in versioned(view)}
+        self._sql = {t.name: versions_sql(t) for t in versioned(view)}
         self._read: dict[str, dict[Key, Any]] = {t.name: {} for t in view.tables}
         self._folded: dict[str, dict[Key, Any]] = {t.name: {} for t in view.tables}
 
@@ -184,56 +223,53 @@ class HistoricRows:
     def changed(self, table: Table[Any]) -> list[Key]:
         return list(self._folded[table.name])
 
+    def prefetch(self, table: Table[Any], keys: Iterable[object]) -> None:
+        """Read these rows (of a one-column key) in one query, for the `get`s that follow."""
+        read, folded = self._read[table.name], self._folded[table.name]
+        wanted = [k for k in keys if (k,) not in read and (k,) not in folded]
+        if not wanted or not table.versioned:
+            return
+        sql = self._sql[table.name]
+        with self._conn.cursor(row_factory=tuple_row) as curs:
+            params = [[plain(k) for k in wanted], self.at]
+            found: dict[object, str | None] = dict(curs.execute(sql.select_many, params))
+        for k in wanted:
+            read[(k,)] = sql.decode(found.get(plain(k)))
+
     def where(self, table: Table[R], column: str, values: Iterable[object]) -> list[R]:
         """The rows whose key column `column` is one of `values` (e.g. an initiative's
         milestones), in one query."""
         wanted = list(values)
         index = table.key.index(column)
-        found = self._select(table, column, wanted)
-        targets = set(wanted)
-        for key, row in self._folded[table.name].items():
-            if key[index] in targets:
-                found[key] = row
-        return [row for row in found.values() if row is not None]
-
-    def prefetch(self, table: Table[Any], keys: Iterable[object]) -> None:
-        """Read these rows (of a one-column key) in one query, for the `get`s that follow."""
-        read = self._read[table.name]
-        wanted = [k for k in keys if (k,) not in read and (k,) not in self._folded[table.name]]
-        if not wanted or not table.versioned:
-            return
-        found = self._select(table, table.key[0], wanted)
-        for k in wanted:
-            read[(k,)] = found.get((k,))
-
-    def _select(self, table: Table[Any], column: str, values: list[object]) -> dict[Key, Any]:
         sql = self._sql[table.name]
-        found: dict[Key, Any] = {}
         with self._conn.cursor(row_factory=tuple_row) as curs:
-            for record in curs.execute(
-                sql.select_where(column), [[plain(v) for v in values], self.at]
-            ):
-                found[tuple(record[:-1])] = sql.decode(record[-1])
-        return found
-
-    def fold(self, events: list[tuple[Any, int]]) -> None:
-        """The events after `position`, in position order, folded as one batch."""
-        if events:
-            apply_batch(self.view, self, events)
-            self.position = events[-1][1]
+            records = curs.execute(sql.select_where(column), [[plain(v) for v in wanted], self.at])
+            found: dict[Key, Any] = {tuple(r[:-1]): sql.decode(r[-1]) for r in records}
+        targets = set(wanted)
+        found |= {k: r for k, r in self._folded[table.name].items() if k[index] in targets}
+        return [row for row in found.values() if row is not None]
 
 
 def view_as_of(conn: psycopg.Connection[Any], view: View, position: int) -> HistoricRows:
     """The view as it stood at `position`, whether or not its runner got there yet. Call it
     in one snapshot (a REPEATABLE READ transaction): a rebuild's swap or the runner's next
     batch must not change what is read halfway."""
-    at = last_written(conn, view, position)
-    rows = HistoricRows(conn, view, at)
-    mapper = MsgspecMapper()
-    batch = [
-        (mapper.to_domain_event(stored), p)
-        for stored, p in stored_log(conn, after=at, through=position)
-    ]
-    rows.fold(batch)
-    rows.position = position
+    rows = HistoricRows(conn, view, min(position, _tracked(conn, view)))
+    if rows.at < position:  # the runner is behind: fold the events it has not reached
+        mapper = MsgspecMapper()
+        batch = [
+            (mapper.to_domain_event(stored), p)
+            for stored, p in stored_log(conn, after=rows.at, through=position)
+        ]
+        apply_batch(view, rows, batch)
     return rows
+
+
+def _tracked(conn: psycopg.Connection[Any], view: View) -> int:
+    with conn.cursor(row_factory=tuple_row) as curs:
+        row = curs.execute(
+            f"SELECT notification_id FROM {tracking_table(view.name)}"  # noqa: S608 - ours
+            " WHERE application_name = %s",
+            (APPLICATION_NAME,),
+        ).fetchone()
+    return int(row[0]) if row else 0

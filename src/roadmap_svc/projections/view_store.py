@@ -66,19 +66,6 @@ class _BatchRows:
         self._sql = sql
         self._cache = cache
         self.pending: dict[str, dict[Key, Any]] = {name: {} for name in sql}
-        self._part: dict[str, dict[Key, None]] | None = None  # keys changed in this part
-
-    def begin_part(self) -> None:
-        """The events that follow are folded and settled as one part of the batch."""
-        self._part = {name: {} for name in self._sql}
-
-    def end_parts(self) -> None:
-        self._part = None  # `changed` names the whole batch's keys again
-
-    def part_rows(self) -> dict[str, dict[Key, Any]]:
-        """The rows the current part changed (None: deleted), by table."""
-        parts = self._part or {}
-        return {name: {k: self.pending[name][k] for k in keys} for name, keys in parts.items()}
 
     def get(self, table: Table[R], *key: object) -> R | None:
         pending = self.pending[table.name]
@@ -102,18 +89,13 @@ class _BatchRows:
         return found
 
     def put(self, table: Table[R], row: R) -> None:
-        key = table.key_of(row)
-        self.pending[table.name][key] = row
-        if self._part is not None:
-            self._part[table.name][key] = None
+        self.pending[table.name][table.key_of(row)] = row
 
     def delete(self, table: Table[Any], *key: object) -> None:
         self.pending[table.name][key] = None
-        if self._part is not None:
-            self._part[table.name][key] = None
 
     def changed(self, table: Table[Any]) -> list[Key]:
-        return list((self.pending if self._part is None else self._part)[table.name])
+        return list(self.pending[table.name])
 
     def write(self) -> None:
         for name, pending in self.pending.items():
@@ -180,7 +162,7 @@ class ViewRecorder(PostgresTrackingRecorder):
                 self._check_generation(curs)
                 self._move(curs, tracking)
                 rows = _BatchRows(curs, self._sql, self._cache)
-                self._fold(curs, rows, batch, tracking.notification_id)
+                self._fold(curs, rows, batch)
                 rows.write()
                 if any(rows.pending.values()):  # a batch that changed nothing says nothing
                     announce(
@@ -199,18 +181,12 @@ class ViewRecorder(PostgresTrackingRecorder):
         for name, stored in rows.pending.items():
             self._cache.keep(name, stored)
 
-    def _fold(
-        self, curs: Cursor[Any], rows: _BatchRows, batch: Sequence[Positioned], last: int
-    ) -> None:
+    def _fold(self, curs: Cursor[Any], rows: _BatchRows, batch: Sequence[Positioned]) -> None:
         if not self.view.as_of:
             apply_batch(self.view, rows, batch)
             return
-        for part in row_versions.chunks(self.view, batch):
-            rows.begin_part()
-            apply_batch(self.view, rows, part)
-            position = part[-1][1] if part else last
-            row_versions.write_versions(curs.connection, self.view, rows.part_rows(), position)
-        rows.end_parts()
+        noted = row_versions.fold_versioned(self.view, rows, list(batch))
+        row_versions.write_versions(curs.connection, self.view, noted.take())
 
     def apply_event(self, domain_event: object, tracking: Tracking) -> None:
         self.apply_events([(domain_event, tracking.notification_id)], tracking)

@@ -13,22 +13,21 @@ from psycopg.rows import tuple_row
 
 from roadmap_svc.application import APPLICATION_NAME
 from roadmap_svc.projections import row_versions
-from roadmap_svc.projections.kit import View
+from roadmap_svc.projections.kit import View, tracking_table
 from roadmap_svc.projections.tables import TableSQL
 
 logger = logging.getLogger(__name__)
-
-
-def tracking_table(view_name: str) -> str:
-    # The library names a view's tracking table after it (PostgresFactory).
-    return f"{view_name.lower()}_tracking"
+__all__ = ["create_tables", "ensure_views", "fingerprint", "generation", "tracking_table"]
 
 
 def fingerprint(view: View) -> str:
     parts = [f"revision {view.revision}"]
     parts += [f"{t.name} {TableSQL(t).fingerprint}" for t in view.tables]
-    if view.as_of:  # versions kept from the first event: a view that begins keeping them replays
-        parts += [f"versions of {t.name}" for t in row_versions.versioned(view)]
+    # versions are kept from the first event on: a view that begins keeping them replays
+    parts += [
+        f"versions {'; '.join(row_versions.VersionsSQL(t).ddl)}"
+        for t in row_versions.versioned(view)
+    ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

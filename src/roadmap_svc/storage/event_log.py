@@ -61,13 +61,15 @@ def stored_log(
 ) -> Iterator[tuple[StoredEvent, int]]:
     """Every stored event with its position, in position order (after `after`, up to
     `through`), read a page at a time (verify, export, replays, the chain's backfill)."""
-    while True:
-        rows = events_after(conn, after, page)
+    while through is None or after < through:
+        # no more than can be wanted: a short stretch reads only itself
+        limit = page if through is None else min(page, through - after)
+        rows = events_after(conn, after, limit)
         for stored, position in rows:
             if through is not None and position > through:
                 return
             yield stored, position
-        if len(rows) < page:
+        if len(rows) < limit:
             return
         after = rows[-1][1]
 
