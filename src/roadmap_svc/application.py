@@ -7,6 +7,7 @@ composes them and pins the name that names the event table and tracking keys.
 from __future__ import annotations
 
 from roadmap_svc.commands.assignments import AssignmentCommands
+from roadmap_svc.commands.baselines import BaselineCommands
 from roadmap_svc.commands.external_refs import ExternalRefCommands
 from roadmap_svc.commands.initiatives import DecisionInput
 from roadmap_svc.commands.metrics import MetricCommands
@@ -19,6 +20,11 @@ __all__ = ["APPLICATION_NAME", "DecisionInput", "RoadmapApplication", "Work", "W
 
 
 class RoadmapApplication(
-    MilestoneCommands, AssignmentCommands, MetricCommands, ExternalRefCommands, TeamCommands
+    MilestoneCommands,
+    AssignmentCommands,
+    MetricCommands,
+    ExternalRefCommands,
+    TeamCommands,
+    BaselineCommands,
 ):
     name = APPLICATION_NAME

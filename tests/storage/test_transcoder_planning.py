@@ -13,6 +13,17 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from roadmap_svc.domain.assignments import AssignmentChanged, AssignmentReleased, TeamAssigned
+from roadmap_svc.domain.baselines import (
+    BaselineAllocation,
+    BaselineInitiative,
+    BaselineMilestone,
+    BaselineStanding,
+    BaselineTaken,
+    BaselineTeam,
+    PlanSnapshot,
+    QuarterBaselines,
+    QuarterBaselinesOpened,
+)
 from roadmap_svc.domain.dependency_graph import (
     GRAPH_ID,
     MilestoneGraph,
@@ -206,6 +217,8 @@ class History:
         claim.release(old, _meta())
         claim.claim("PAYMENTS", new, _meta("rename"))
 
+        self.baselines = _baselines(planned, team.id, beta)
+
         self.refs = (
             ExternalRef.link(
                 system="jira",
@@ -226,7 +239,58 @@ class History:
         )
 
     def aggregates(self) -> tuple[Aggregate, ...]:
-        return (self.upstream, self.initiative, self.graph, self.team, self.claim, *self.refs)
+        return (
+            self.upstream,
+            self.initiative,
+            self.graph,
+            self.team,
+            self.claim,
+            self.baselines,
+            *self.refs,
+        )
+
+
+def _baselines(planned: Initiative, team_id: UUID, beta: UUID) -> QuarterBaselines:
+    slip = planned.milestones[beta].slips
+    assert slip, "a baseline keeps the re-plans before it"
+    baselines = QuarterBaselines.open("2027-Q1", _meta())
+    baselines.take(
+        "Kick-off",
+        "as agreed",
+        PlanSnapshot(
+            quarter="2027-Q1",
+            position=41,
+            totals={"initiatives": 1.0, "load_percent": None},
+            initiatives=(
+                BaselineInitiative(
+                    id=planned.id,
+                    title="Checkout",
+                    status="approved",
+                    candidate=False,
+                    fte=1.5,
+                    teams=(BaselineAllocation(team_id=team_id, fte=1.5),),
+                ),
+            ),
+            teams=(BaselineTeam(id=team_id, name="Payments", capacity_fte=4.0, allocated_fte=1.5),),
+            milestones=(
+                BaselineMilestone(
+                    initiative_id=planned.id,
+                    id=beta,
+                    title="Beta",
+                    target_date=LATER,
+                    status="planned",
+                    slips=slip,
+                ),
+            ),
+            standings=(
+                BaselineStanding(
+                    id=planned.id, title="Checkout", status="approved", quarter="2027-Q1"
+                ),
+            ),
+        ),
+        _meta(),
+    )
+    return baselines
 
 
 def _events_of(aggregate: Aggregate) -> list[Aggregate.Event]:
@@ -272,6 +336,8 @@ EVENT_TYPES: frozenset[type[Aggregate.Event]] = frozenset(
         MilestoneGraphEdgeAdded,
         MilestoneGraphEdgeRemoved,
         ExternalRefLinked,
+        QuarterBaselinesOpened,
+        BaselineTaken,
     }
 )
 

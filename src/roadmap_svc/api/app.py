@@ -17,6 +17,7 @@ from litestar.plugins.problem_details import ProblemDetailsPlugin
 from roadmap_svc.api.assignments import AssignmentController, MetricController
 from roadmap_svc.api.audit import AuditController
 from roadmap_svc.api.auth import authentication_middleware
+from roadmap_svc.api.baselines import BaselineController
 from roadmap_svc.api.bodies import check_json_body
 from roadmap_svc.api.contract import render_plugins
 from roadmap_svc.api.decision_log import DecisionLogController
@@ -131,6 +132,7 @@ def create_app(
             ExternalRefController,
             TeamController,
             PlanningController,
+            BaselineController,
             RevisitController,
             DecisionLogController,
             ProgressController,

@@ -81,6 +81,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "team-name-taken": ProblemType(
         409, "Conflicts with what is recorded", "Another team has the name; `team` links to it."
     ),
+    "baseline-name-taken": ProblemType(
+        409, "Conflicts with what is recorded", "The quarter has a baseline of that name."
+    ),
     "external-key-taken": ProblemType(
         409, "Conflicts with what is recorded", "The key is linked elsewhere (`linked_to`)."
     ),

@@ -92,6 +92,15 @@ class TeamNameTakenError(ConflictError):
         self.team_id = team_id
 
 
+class BaselineNameTakenError(ConflictError):
+    kind = "baseline-name-taken"
+
+    def __init__(self, quarter: str, name: str) -> None:
+        super().__init__(f"{quarter} has a baseline named {name!r} already (names ignore case)")
+        self.quarter = quarter
+        self.name = name
+
+
 class ExternalKeyTakenError(ConflictError):
     kind = "external-key-taken"
 

@@ -19,7 +19,7 @@ from roadmap_svc.projections.row_versions import view_as_of
 
 
 def quarter_plan_as_of(conn: psycopg.Connection[Any], quarter: str, position: int) -> QuarterPlan:
-    with _snapshot(conn):
+    with snapshot(conn):
         rows = view_as_of(conn, quarter_plan.VIEW, position)
         members = rows.get(quarter_plan.MEMBERS, quarter)
         if members is not None:  # one query for each kind of row the plan reads
@@ -42,7 +42,7 @@ def progress_as_of(
 ) -> tuple[ProgressInitiative | None, Portfolio]:
     """The initiative's progress row then (None: it did not exist yet) and the rows its
     forecasts read."""
-    with _snapshot(conn):
+    with snapshot(conn):
         rows = view_as_of(conn, progress.VIEW, position)
         found = rows.get(progress.INITIATIVES, initiative_id)
         needs = PortfolioNeeds([] if found is None else [found])
@@ -59,7 +59,8 @@ def progress_as_of(
 
 
 @contextmanager
-def _snapshot(conn: psycopg.Connection[Any]) -> Iterator[None]:
+def snapshot(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """One REPEATABLE READ, read-only transaction for what follows (or the caller's)."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         yield  # in the caller's transaction: its snapshot
         return

@@ -65,10 +65,11 @@ class VersionsSQL:
     @cached_property
     def insert(self) -> str:
         keys = ", ".join(c.name for c in self.keys)
-        arrays = ", ".join(f"%s::{c.type}[]" for c in self.keys)
+        # binary: in text format psycopg escapes every quote of every JSON document
+        arrays = ", ".join(f"%b::{c.type}[]" for c in self.keys)
         return (
             f"INSERT INTO {self.name} ({keys}, valid_from, row)\n"
-            f"SELECT * FROM unnest({arrays}, %s::bigint[], %s::json[])\n"
+            f"SELECT * FROM unnest({arrays}, %b::bigint[], %b::text[]::json[])\n"
             f"ON CONFLICT ({keys}, valid_from) DO UPDATE SET row = EXCLUDED.row"
         )
 
