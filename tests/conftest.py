@@ -368,6 +368,16 @@ async def client(database: DatabaseTarget) -> AsyncIterator[AsyncTestClient[Lite
         yield conforming(test_client)
 
 
+@pytest.fixture
+async def client_of_its_own(
+    migrated_database: DatabaseTarget,
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app on a database of the test's own: its log, its quarters (as-of reads, drift)."""
+    async with AsyncTestClient(create_app(make_settings(), migrated_database)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        yield conforming(test_client)
+
+
 @pytest.fixture(scope="session")
 def tokens(database: DatabaseTarget) -> dict[Role, str]:
     """One token per role, named after it (e.g. `test-editor-1a2b`)."""

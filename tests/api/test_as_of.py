@@ -4,25 +4,9 @@ with the log position they reflect; a time in the future or before the first eve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from litestar.testing import AsyncTestClient
-
-from roadmap_svc.api.app import create_app
-from roadmap_svc.storage.database import DatabaseTarget
 from tests.api.helpers import Client, assert_problem, decide, propose
-from tests.conftest import ADMIN_TOKEN, make_settings
-from tests.contract_check import conforming
-
-
-@pytest.fixture
-async def client_of_its_own(migrated_database: DatabaseTarget) -> AsyncIterator[Client]:
-    # Its own log, so "before the first event" is known.
-    async with AsyncTestClient(create_app(make_settings(), migrated_database)) as client:
-        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-        yield conforming(client)
 
 
 async def _moment() -> str:

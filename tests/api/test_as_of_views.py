@@ -6,30 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from litestar.testing import AsyncTestClient
-
-from roadmap_svc.api.app import create_app
-from roadmap_svc.storage.database import DatabaseTarget
 from tests.api.helpers import Client, assert_problem, propose
-from tests.conftest import ADMIN_TOKEN, make_settings
-from tests.contract_check import conforming
 
 QUARTERS = ("2031-Q1", "2031-Q2")
 KINDS = ("approve", "start", "pause", "resume", "defer", "complete", "cancel")
 STEPS = 45
 TODAY = datetime.now(UTC).date()  # the service's clock: the real one
-
-
-@pytest.fixture
-async def client_of_its_own(migrated_database: DatabaseTarget) -> AsyncIterator[Client]:
-    async with AsyncTestClient(create_app(make_settings(), migrated_database)) as client:
-        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-        yield conforming(client)
 
 
 async def _moment() -> str:

@@ -125,8 +125,9 @@ async def _planned(client: Client) -> Scenario:
 
 
 async def test_a_baseline_records_the_plan_and_its_milestones_as_they_stood(
-    client: Client,
+    client_of_its_own: Client,
 ) -> None:
+    client = client_of_its_own
     made = await _planned(client)
     baseline, ids = made.baseline, made.ids
     assert (baseline["name"], baseline["note"], baseline["taken_by"]) == (
@@ -142,8 +143,9 @@ async def test_a_baseline_records_the_plan_and_its_milestones_as_they_stood(
 
 
 async def test_drift_against_a_baseline_lists_exactly_the_changes_made_after_it(
-    client: Client,
+    client_of_its_own: Client,
 ) -> None:
+    client = client_of_its_own
     made = await _planned(client)
     ids = made.ids
     found = await _drift(client, made.quarter, baseline="Kick-off")
@@ -188,8 +190,9 @@ async def test_drift_against_a_baseline_lists_exactly_the_changes_made_after_it(
 
 
 async def test_a_baseline_is_listed_kept_as_recorded_and_its_name_taken_once(
-    client: Client,
+    client_of_its_own: Client,
 ) -> None:
+    client = client_of_its_own
     quarter, _ = _quarters()
     team = await _team(client, quarter, 2)
     first = await _approved(client, "First", quarter)

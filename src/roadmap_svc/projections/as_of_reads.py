@@ -21,19 +21,19 @@ from roadmap_svc.projections.row_versions import view_as_of
 def quarter_plan_as_of(conn: psycopg.Connection[Any], quarter: str, position: int) -> QuarterPlan:
     with snapshot(conn):
         rows = view_as_of(conn, quarter_plan.VIEW, position)
-        members = rows.get(quarter_plan.MEMBERS, quarter)
+        parts = range(quarter_plan.MEMBER_PARTS)
+        rows.prefetch(quarter_plan.MEMBERS, [(quarter, n) for n in parts])
+        members = quarter_plan.members_of(rows, quarter)
         if members is not None:  # one query for each kind of row the plan reads
-            rows.prefetch(quarter_plan.INITIATIVES, members.initiatives)
-            rows.prefetch(quarter_plan.TEAMS, members.teams)
-            # teams with work here but no capacity: known once the initiatives are read
-            rows.prefetch(
-                quarter_plan.TEAMS,
-                {
-                    a.team_id
-                    for i in members.initiatives
-                    for a in getattr(rows.get(quarter_plan.INITIATIVES, i), "assignments", ())
-                },
-            )
+            initiatives, teams = members
+            rows.prefetch(quarter_plan.INITIATIVES, [(i,) for i in initiatives])
+            # and the teams with work here but no capacity, known once those are read
+            working = {
+                a.team_id
+                for i in initiatives
+                for a in getattr(rows.get(quarter_plan.INITIATIVES, i), "assignments", ())
+            }
+            rows.prefetch(quarter_plan.TEAMS, [(t,) for t in teams | working])
         return quarter_plan.plan_at(rows, quarter)
 
 
@@ -51,7 +51,7 @@ def progress_as_of(
                 rows.where(progress.MILESTONES, "initiative_id", needs.wanted)
             )
             if missing:
-                rows.prefetch(progress.INITIATIVES, missing)
+                rows.prefetch(progress.INITIATIVES, [(k,) for k in missing])
                 needs.add_initiatives(
                     i for i in (rows.get(progress.INITIATIVES, k) for k in missing) if i
                 )

@@ -45,7 +45,7 @@ def plan_snapshot(
         plan = quarter_plan_as_of(conn, quarter, at)
         ids = list(dict.fromkeys([*(i.id for i in plan.initiatives), *also]))
         rows = view_as_of(conn, progress.VIEW, at)
-        rows.prefetch(progress.INITIATIVES, ids)
+        rows.prefetch(progress.INITIATIVES, [(i,) for i in ids])
         standings = [
             BaselineStanding(
                 id=row.id,

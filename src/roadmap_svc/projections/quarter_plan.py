@@ -73,12 +73,22 @@ class PlanTeam(msgspec.Struct, frozen=True, kw_only=True):
     registered_position: int  # orders the team list stably
 
 
+MEMBER_PARTS = 32  # a quarter's members, in parts by id: a change rewrites one small part
+
+
 class QuarterMembers(msgspec.Struct, frozen=True, kw_only=True):
-    """Who a quarter's plan is computed from (put again only when that changes)."""
+    """Who a quarter's plan is computed from, one part of them (`part_of` each id); put
+    again only when that changes. In parts, so that a quarter of thousands of initiatives
+    keeps small rows, and small row versions (row_versions), as each one joins or leaves."""
 
     quarter: str
+    part: int
     initiatives: frozenset[UUID]
     teams: frozenset[UUID]  # teams with capacity set for the quarter
+
+
+def part_of(member: UUID) -> int:
+    return member.int % MEMBER_PARTS
 
 
 class QuarterTouched(msgspec.Struct, frozen=True, kw_only=True):
@@ -159,7 +169,7 @@ INITIATIVES = Table("quarter_plan_initiatives", PlanInitiative, key=("id",))
 TEAMS = Table(
     "quarter_plan_teams", PlanTeam, key=("id",), indexes=(Index(("registered_position",)),)
 )
-MEMBERS = Table("quarter_plan_members", QuarterMembers, key=("quarter",))
+MEMBERS = Table("quarter_plan_members", QuarterMembers, key=("quarter", "part"))
 TOUCHED = Table("quarter_plan_touched", QuarterTouched, key=("quarter",))
 # Derived in settle from the rows above; as-of reads derive it the same way (`plan_at`).
 PLANS = Table("quarter_plans", QuarterPlanRow, key=("quarter",), versioned=False)
@@ -173,11 +183,11 @@ def _apply(rows: Rows, domain_event: Any, position: int) -> None:  # noqa: ANN40
 
 def _settle(rows: Rows) -> None:
     for (quarter,) in rows.changed(TOUCHED):
-        members = rows.get(MEMBERS, quarter)
+        members = members_of(rows, quarter)
         touched = rows.get(TOUCHED, quarter)
         if members is None or touched is None:
             continue
-        plan = plan_of(members, touched.position, rows)
+        plan = plan_of(quarter, *members, touched.position, rows)
         rows.put(
             PLANS,
             QuarterPlanRow(
@@ -357,42 +367,61 @@ def _touch(
     rows: Rows, quarter: str, position: int, *, initiative: UUID | None, team: UUID | None
 ) -> None:
     rows.put(TOUCHED, QuarterTouched(quarter=quarter, position=position))
-    members = rows.get(MEMBERS, quarter) or QuarterMembers(
-        quarter=quarter, initiatives=frozenset(), teams=frozenset()
-    )
-    initiatives = members.initiatives
     if initiative is not None:
+        part = _members_part(rows, quarter, initiative)
         found = rows.get(INITIATIVES, initiative)
         belongs = found is not None and quarter in found.quarters
-        if belongs != (initiative in initiatives):
-            initiatives = initiatives | {initiative} if belongs else initiatives - {initiative}
-    teams = members.teams
-    if team is not None and team not in teams:
+        if belongs != (initiative in part.initiatives):
+            initiatives = (
+                part.initiatives | {initiative} if belongs else part.initiatives - {initiative}
+            )
+            rows.put(MEMBERS, msgspec.structs.replace(part, initiatives=initiatives))
+    if team is not None:
+        part = _members_part(rows, quarter, team)
         found_team = rows.get(TEAMS, team)
-        if found_team is not None and quarter in found_team.capacity:
-            teams = teams | {team}
-    if initiatives is not members.initiatives or teams is not members.teams:
-        rows.put(MEMBERS, QuarterMembers(quarter=quarter, initiatives=initiatives, teams=teams))
+        if team not in part.teams and found_team is not None and quarter in found_team.capacity:
+            rows.put(MEMBERS, msgspec.structs.replace(part, teams=part.teams | {team}))
+
+
+def _members_part(rows: Rows, quarter: str, member: UUID) -> QuarterMembers:
+    part = part_of(member)
+    return rows.get(MEMBERS, quarter, part) or QuarterMembers(
+        quarter=quarter, part=part, initiatives=frozenset(), teams=frozenset()
+    )
+
+
+def members_of(rows: Rows, quarter: str) -> tuple[frozenset[UUID], frozenset[UUID]] | None:
+    """The quarter's initiatives and teams, every part together (None: it has none yet)."""
+    parts = [p for p in (rows.get(MEMBERS, quarter, n) for n in range(MEMBER_PARTS)) if p]
+    if not parts:
+        return None
+    initiatives = frozenset().union(*(p.initiatives for p in parts))
+    return initiatives, frozenset().union(*(p.teams for p in parts))
 
 
 def plan_at(rows: Rows, quarter: str) -> QuarterPlan:
     """The quarter's plan from the rows as they stand (as settle derived it last)."""
-    members = rows.get(MEMBERS, quarter)
+    members = members_of(rows, quarter)
     touched = rows.get(TOUCHED, quarter)
     if members is None or touched is None:
         return empty_plan(quarter)
-    return plan_of(members, touched.position, rows)
+    return plan_of(quarter, *members, touched.position, rows)
 
 
-def plan_of(members: QuarterMembers, position: int, rows: Rows) -> QuarterPlan:
+def plan_of(
+    quarter: str,
+    members: frozenset[UUID],
+    member_teams: frozenset[UUID],
+    position: int,
+    rows: Rows,
+) -> QuarterPlan:
     """The quarter's plan as of `position`, from the rows of its initiatives and teams."""
-    quarter = members.quarter
     initiatives = sorted(
-        (i for i in (rows.get(INITIATIVES, m) for m in members.initiatives) if i is not None),
+        (i for i in (rows.get(INITIATIVES, m) for m in members) if i is not None),
         key=lambda i: i.proposed_position,
     )
     lines: list[PlannedInitiative] = []
-    team_ids = set(members.teams)
+    team_ids = set(member_teams)
     allocated: dict[UUID, float] = {}
     candidate_fte: dict[UUID, float] = {}
     in_progress: dict[UUID, int] = {}
@@ -481,8 +510,7 @@ def plan_of(members: QuarterMembers, position: int, rows: Rows) -> QuarterPlan:
 
 def empty_plan(quarter: str) -> QuarterPlan:
     """The plan of a quarter nothing was planned for yet."""
-    members = QuarterMembers(quarter=quarter, initiatives=frozenset(), teams=frozenset())
-    return plan_of(members, 0, MemoryRows())
+    return plan_of(quarter, frozenset(), frozenset(), 0, MemoryRows())
 
 
 def _fte(value: float) -> float:

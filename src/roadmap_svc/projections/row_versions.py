@@ -93,13 +93,15 @@ class VersionsSQL:
 
     @cached_property
     def select_many(self) -> str:
-        """Rows of a one-column key, by an array of keys: one index probe each."""
-        (key,) = self.keys
+        """Rows by an array of keys: one index probe each."""
+        names = [c.name for c in self.keys]
+        arrays = ", ".join(f"%s::{c.type}[]" for c in self.keys)
+        match = " AND ".join(f"{n} = k.{n}" for n in names)
         return (
-            f"SELECT k.key, v.row::text FROM unnest(%s::{key.type}[]) AS k(key)"  # noqa: S608
+            f"SELECT {', '.join(f'k.{n}' for n in names)}, v.row::text"  # noqa: S608 - ours
+            f" FROM unnest({arrays}) AS k({', '.join(names)})"
             f" CROSS JOIN LATERAL (SELECT row FROM {self.name}"
-            f" WHERE {key.name} = k.key AND valid_from <= %s"
-            " ORDER BY valid_from DESC LIMIT 1) AS v"
+            f" WHERE {match} AND valid_from <= %s ORDER BY valid_from DESC LIMIT 1) AS v"
         )
 
     def select_where(self, column: str) -> str:
@@ -224,18 +226,19 @@ class HistoricRows:
     def changed(self, table: Table[Any]) -> list[Key]:
         return list(self._folded[table.name])
 
-    def prefetch(self, table: Table[Any], keys: Iterable[object]) -> None:
-        """Read these rows (of a one-column key) in one query, for the `get`s that follow."""
+    def prefetch(self, table: Table[Any], keys: Iterable[Key]) -> None:
+        """Read these rows in one query, for the `get`s that follow."""
         read, folded = self._read[table.name], self._folded[table.name]
-        wanted = [k for k in keys if (k,) not in read and (k,) not in folded]
+        wanted = [k for k in keys if k not in read and k not in folded]
         if not wanted or not table.versioned:
             return
         sql = self._sql[table.name]
+        columns = [[plain(k[i]) for k in wanted] for i in range(len(table.key))]
         with self._conn.cursor(row_factory=tuple_row) as curs:
-            params = [[plain(k) for k in wanted], self.at]
-            found: dict[object, str | None] = dict(curs.execute(sql.select_many, params))
+            records = curs.execute(sql.select_many, [*columns, self.at]).fetchall()
+        found = {tuple(r[:-1]): r[-1] for r in records}
         for k in wanted:
-            read[(k,)] = sql.decode(found.get(plain(k)))
+            read[k] = sql.decode(found.get(tuple(plain(v) for v in k)))
 
     def where(self, table: Table[R], column: str, values: Iterable[object]) -> list[R]:
         """The rows whose key column `column` is one of `values` (e.g. an initiative's
