@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import psycopg
 from psycopg.rows import tuple_row
 
@@ -70,27 +71,12 @@ def _snapshot_of(
     standings: list[BaselineStanding],
     milestones: list[progress.ProgressMilestone],
 ) -> PlanSnapshot:
-    totals = plan.totals
     return PlanSnapshot(
         quarter=plan.quarter,
         position=position,
         totals={
             name: None if value is None else float(value)
-            for name, value in (
-                ("initiatives", totals.initiatives),
-                ("approved", totals.approved),
-                ("in_progress", totals.in_progress),
-                ("paused", totals.paused),
-                ("candidates", totals.candidates),
-                ("unassigned", totals.unassigned),
-                ("teams", totals.teams),
-                ("capacity_fte", totals.capacity_fte),
-                ("allocated_fte", totals.allocated_fte),
-                ("candidate_fte", totals.candidate_fte),
-                ("load_percent", totals.load_percent),
-                ("teams_over_allocated", totals.teams_over_allocated),
-                ("teams_over_wip_limit", totals.teams_over_wip_limit),
-            )
+            for name, value in msgspec.structs.asdict(plan.totals).items()
         },
         initiatives=tuple(
             BaselineInitiative(
